@@ -1,0 +1,38 @@
+/*
+ * The one place where token endpoint answers are understood (RFC 6749 §5,
+ * Entra's error shape) and where the retry policy lives:
+ *   - 2xx with a JSON body holding access_token → a token;
+ *     expires_in number or numeric string, else JWT exp, else 3600 s;
+ *   - 4xx with a JSON "error" → AC_REJECTED, message with error, AADSTS
+ *     code and first line of error_description, correlation id, and for
+ *     interaction_required the claims challenge;
+ *   - anything else (not JSON, no access_token, 3xx, 5xx, over 1 MiB) →
+ *     AC_NETWORK;
+ *   - 429/503 with Retry-After: wait and retry once if it fits in the
+ *     deadline, else fail at once saying when to retry;
+ *     5xx or time-out without Retry-After: retry once after 1 s;
+ *     other 4xx are never retried.
+ */
+#ifndef AGENTCRED_OAUTH_H
+#define AGENTCRED_OAUTH_H
+
+#include <stddef.h>
+
+#include "../helper/config.h"
+#include "../helper/sbuf.h"
+#include "../helper/token.h"
+
+/* Parse one answer; pure, no I/O (unit-tested and fuzzed). */
+enum ac_err oauth_parse_response(long status, const char *body, size_t len,
+				 long long now, struct token *out);
+
+/*
+ * POST form (already encoded) to url for profile p, with optional extra
+ * header lines (e.g. "Authorization: Basic …"), applying the retry policy.
+ */
+enum ac_err oauth_post_form(const struct profile *p, const char *url,
+			    const struct sbuf *form,
+			    const char *const *extra_headers, size_t nextra,
+			    struct token *out);
+
+#endif

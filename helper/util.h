@@ -1,0 +1,52 @@
+/* Small pure helpers shared by several files. */
+#ifndef AGENTCRED_UTIL_H
+#define AGENTCRED_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+#include "sbuf.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Read at most max bytes from fd or path; more is an error (AC_FAIL with
+ * what).  The result is NUL-terminated and owned by the caller (sec_free).
+ */
+enum ac_err read_fd_limited(int fd, size_t max, const char *what,
+			    char **out, size_t *len);
+enum ac_err read_file_limited(const char *path, size_t max, const char *what,
+			      char **out, size_t *len);
+
+/* application/x-www-form-urlencoded: "key=value" pairs joined by '&'. */
+void form_escape(struct sbuf *sb, const char *s);
+void form_add(struct sbuf *sb, const char *key, const char *value);
+
+/* Standard base64 with padding; base64url decoding accepts missing '='. */
+void base64_encode(struct sbuf *sb, const unsigned char *data, size_t len);
+int base64url_decode(const char *in, size_t inlen, struct sbuf *out);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" in UTC; out must hold 21 bytes. */
+void format_rfc3339(long long t, char out[21]);
+/* Parse "YYYY-MM-DD" into the last second of that day, UTC. */
+int parse_date_end_of_day(const char *s, long long *out);
+
+/* Host part of an http(s) URL into out; 0 on success. */
+int url_host(const char *url, char *out, size_t outlen);
+/* 1 for 127.0.0.0/8, ::1 and "localhost". */
+int host_is_loopback(const char *host);
+/* AC_OK for https:// URLs, and http:// ones whose host is loopback. */
+enum ac_err url_check_scheme(const char *url, const char *what);
+
+/* 8-4-4-4-12 hex digits. */
+int looks_like_guid(const char *s);
+/* Replace control characters, cut at max bytes (for server-provided text). */
+void sanitize_line(char *s, size_t max);
+/* True when s contains CR or LF. */
+int has_newline(const char *s);
+
+/* Current time; AGENTCRED_TEST_NOW overrides it in the test build only. */
+long long now_seconds(void);
+
+#endif
