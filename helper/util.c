@@ -1,0 +1,311 @@
+/* Small pure helpers: bounded reads, encodings, dates, URL checks. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "secmem.h"
+#include "util.h"
+
+enum ac_err read_fd_limited(int fd, size_t max, const char *what,
+			    char **out, size_t *len)
+{
+	struct sbuf sb = SBUF_INIT;
+	char chunk[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			secmem_wipe(chunk, sizeof(chunk));
+			sbuf_release(&sb);
+			return ac_fail(AC_FAIL, "cannot read %s: %s", what,
+				       strerror(errno));
+		}
+		if (n == 0)
+			break;
+		if (sb.len + (size_t)n > max) {
+			secmem_wipe(chunk, sizeof(chunk));
+			sbuf_release(&sb);
+			return ac_fail(AC_FAIL, "%s is larger than %zu bytes",
+				       what, max);
+		}
+		sbuf_add(&sb, chunk, (size_t)n);
+	}
+	secmem_wipe(chunk, sizeof(chunk));
+	*out = sbuf_detach(&sb, len);
+	return AC_OK;
+}
+
+enum ac_err read_file_limited(const char *path, size_t max, const char *what,
+			      char **out, size_t *len)
+{
+	enum ac_err err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return ac_fail(errno == ENOENT ? AC_NOTFOUND : AC_FAIL,
+			       "cannot open %s %s: %s", what, path,
+			       strerror(errno));
+	err = read_fd_limited(fd, max, what, out, len);
+	close(fd);
+	return err;
+}
+
+void form_escape(struct sbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '*') {
+			sbuf_addch(sb, (char)c);
+		} else if (c == ' ') {
+			sbuf_addch(sb, '+');
+		} else {
+			sbuf_addch(sb, '%');
+			sbuf_addch(sb, hex[c >> 4]);
+			sbuf_addch(sb, hex[c & 15]);
+		}
+	}
+}
+
+void form_add(struct sbuf *sb, const char *key, const char *value)
+{
+	if (sb->len)
+		sbuf_addch(sb, '&');
+	form_escape(sb, key);
+	sbuf_addch(sb, '=');
+	form_escape(sb, value);
+}
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void base64_encode(struct sbuf *sb, const unsigned char *d, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		sbuf_addch(sb, b64[d[i] >> 2]);
+		sbuf_addch(sb, b64[((d[i] & 3) << 4) | (d[i + 1] >> 4)]);
+		sbuf_addch(sb, b64[((d[i + 1] & 15) << 2) | (d[i + 2] >> 6)]);
+		sbuf_addch(sb, b64[d[i + 2] & 63]);
+	}
+	if (len - i == 1) {
+		sbuf_addch(sb, b64[d[i] >> 2]);
+		sbuf_addch(sb, b64[(d[i] & 3) << 4]);
+		sbuf_addstr(sb, "==");
+	} else if (len - i == 2) {
+		sbuf_addch(sb, b64[d[i] >> 2]);
+		sbuf_addch(sb, b64[((d[i] & 3) << 4) | (d[i + 1] >> 4)]);
+		sbuf_addch(sb, b64[(d[i + 1] & 15) << 2]);
+		sbuf_addch(sb, '=');
+	}
+}
+
+static int b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+int base64url_decode(const char *in, size_t inlen, struct sbuf *out)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	size_t i;
+
+	while (inlen && in[inlen - 1] == '=')
+		inlen--;
+	if (inlen % 4 == 1)
+		return -1;
+	for (i = 0; i < inlen; i++) {
+		int v = b64url_value(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			sbuf_addch(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+	if (!out->buf)
+		sbuf_add(out, "", 0);
+	return 0;
+}
+
+void format_rfc3339(long long t, char out[21])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		memcpy(out, "1970-01-01T00:00:00Z", 21);
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+int parse_date_end_of_day(const char *s, long long *out)
+{
+	struct tm tm;
+	int y, m, d, i;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return -1;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, m))
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 23;
+	tm.tm_min = 59;
+	tm.tm_sec = 59;
+	*out = (long long)timegm(&tm);
+	return 0;
+}
+
+int url_host(const char *url, char *out, size_t outlen)
+{
+	const char *p = strstr(url, "://");
+	const char *end;
+	size_t n;
+
+	if (!p)
+		return -1;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* userinfo is not allowed in our URLs */
+	if (memchr(p, '@', (size_t)(end - p)))
+		return -1;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+
+		if (!close)
+			return -1;
+		p++;
+		end = close;
+	} else {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+
+		if (colon)
+			end = colon;
+	}
+	n = (size_t)(end - p);
+	if (n == 0 || n >= outlen)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int host_is_loopback(const char *host)
+{
+	if (!strcasecmp(host, "localhost") || !strcmp(host, "::1"))
+		return 1;
+	if (!strncmp(host, "127.", 4)) {
+		const char *p = host + 4;
+		int dots = 0;
+
+		for (; *p; p++) {
+			if (*p == '.')
+				dots++;
+			else if (!isdigit((unsigned char)*p))
+				return 0;
+		}
+		return dots == 2;
+	}
+	return 0;
+}
+
+enum ac_err url_check_scheme(const char *url, const char *what)
+{
+	char host[256];
+
+	if (url_host(url, host, sizeof(host)))
+		return ac_fail(AC_USAGE, "%s is not a valid URL: %s", what, url);
+	if (!strncasecmp(url, "https://", 8))
+		return AC_OK;
+	if (!strncasecmp(url, "http://", 7) && host_is_loopback(host))
+		return AC_OK;
+	return ac_fail(AC_USAGE, "%s must use https:// (http:// only for loopback hosts): %s",
+		       what, url);
+}
+
+int looks_like_guid(const char *s)
+{
+	static const int groups[] = { 8, 4, 4, 4, 12 };
+	size_t g, i;
+
+	for (g = 0; g < ARRAY_SIZE(groups); g++) {
+		for (i = 0; i < (size_t)groups[g]; i++, s++)
+			if (!isxdigit((unsigned char)*s))
+				return 0;
+		if (g + 1 < ARRAY_SIZE(groups) && *s++ != '-')
+			return 0;
+	}
+	return *s == '\0';
+}
+
+void sanitize_line(char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (i >= max) {
+			s[i] = '\0';
+			break;
+		}
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = ' ';
+	}
+}
+
+int has_newline(const char *s)
+{
+	return strpbrk(s, "\r\n") != NULL;
+}
+
+long long now_seconds(void)
+{
+#ifdef AGENTCRED_TEST_BUILD
+	const char *fake = getenv("AGENTCRED_TEST_NOW");
+
+	if (fake && *fake)
+		return strtoll(fake, NULL, 10);
+#endif
+	return (long long)time(NULL);
+}
