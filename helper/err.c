@@ -12,11 +12,14 @@ static enum ac_err last = AC_OK;
 
 enum ac_err ac_fail(enum ac_err code, const char *fmt, ...)
 {
+	char line[sizeof(message)];
 	va_list ap;
 
+	/* format apart: the arguments may include ac_message() itself */
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	memcpy(message, line, sizeof(message));
 	last = code;
 	return code;
 }

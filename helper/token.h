@@ -61,9 +61,13 @@ enum ac_err token_forget_request(const struct token_request *req);
 /*
  * The headers a caller sends with this token: "Authorization: Bearer T"
  * (or "X-AGENT-ACCESS-TOKEN: T") followed by the profile's headers.
- * Names and values point into p and t; free the array with free().
+ * Release with token_headers_free(), which wipes the values.
  */
 struct header *token_headers(const struct profile *p, const struct token *t,
 			     size_t *count);
+void token_headers_free(struct header *h, size_t count);
+
+/* Seconds until a foundationallm expiry date warning starts. */
+#define STATIC_TOKEN_WARN_DAYS 7
 
 #endif

@@ -1,0 +1,49 @@
+/* Small pieces shared by the front-ends. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+struct global_opts global;
+
+enum ac_err find_profile(struct config *cfg, const char *name, struct profile **p)
+{
+	ac_set_subject(name);
+	if (!profile_name_valid(name))
+		return ac_fail(AC_USAGE, "\"%.64s\" is not a valid profile name", name);
+	*p = config_find(cfg, name);
+	if (!*p)
+		return ac_fail(AC_USAGE, "no such profile in %s — see: agentcred profile list",
+			       cfg->path ? cfg->path : "the configuration");
+	return AC_OK;
+}
+
+enum ac_err get_profile_token(struct profile *p, const char *scope,
+			      const char *user, const char *user_token,
+			      struct token *out)
+{
+	struct token_request req = { p, LEVEL_FINAL, scope, user, user_token };
+
+	if (p->type != PT_ENTRA_AGENT && (user || user_token))
+		return ac_fail(AC_USAGE, "--user and user tokens apply to entra-agent profiles only");
+	if (p->type == PT_FOUNDATIONALLM && scope)
+		return ac_fail(AC_USAGE, "--scope does not apply to foundationallm profiles");
+	return token_get(&req, out);
+}
+
+enum ac_err write_out(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ac_fail(AC_FAIL, "cannot write the answer: %s",
+				       n < 0 ? strerror(errno) : "short write");
+		buf += n;
+		len -= (size_t)n;
+	}
+	return AC_OK;
+}

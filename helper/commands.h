@@ -1,0 +1,49 @@
+/*
+ * The commands of the command table in main.c, one front-end per file.
+ * Each returns an enum ac_err; main.c alone turns it into an exit status
+ * and prints the one-line failure message.
+ */
+#ifndef AGENTCRED_COMMANDS_H
+#define AGENTCRED_COMMANDS_H
+
+#include "config.h"
+#include "err.h"
+#include "token.h"
+
+/* Global state a command may need (set by main.c before dispatch). */
+struct global_opts {
+	const char *keyring;	/* --keyring, may be NULL */
+	const char *argv0;
+};
+extern struct global_opts global;
+
+enum ac_err cmd_profile(struct config *cfg, int argc, char **argv);	/* profile_cmd.c */
+enum ac_err cmd_token(struct config *cfg, int argc, char **argv);	/* json.c */
+enum ac_err cmd_get(struct config *cfg, int argc, char **argv);		/* json.c */
+enum ac_err cmd_forget(struct config *cfg, int argc, char **argv);	/* json.c */
+enum ac_err cmd_kube(struct config *cfg, int argc, char **argv);	/* kube.c */
+enum ac_err cmd_git(struct config *cfg, int argc, char **argv);		/* gitcred.c */
+enum ac_err cmd_docker(struct config *cfg, int argc, char **argv);	/* docker.c */
+enum ac_err cmd_curl(struct config *cfg, int argc, char **argv);	/* curl.c */
+enum ac_err cmd_curl_config(struct config *cfg, int argc, char **argv);	/* curl.c */
+enum ac_err cmd_status(struct config *cfg, int argc, char **argv);	/* status.c */
+enum ac_err cmd_doctor(struct config *cfg, int argc, char **argv);	/* doctor.c */
+
+/*
+ * Shared by the front-ends (commands.c): find profile NAME (AC_USAGE
+ * naming it when absent) and record it as the subject of error messages.
+ */
+enum ac_err find_profile(struct config *cfg, const char *name, struct profile **p);
+
+/*
+ * The token for a profile with optional per-call overrides (any may be
+ * NULL); user_token_file "-" reads stdin.  The user token is wiped.
+ */
+enum ac_err get_profile_token(struct profile *p, const char *scope,
+			      const char *user, const char *user_token,
+			      struct token *out);
+
+/* Write all of buf to fd (stdout answers); AC_FAIL on error. */
+enum ac_err write_out(int fd, const char *buf, size_t len);
+
+#endif

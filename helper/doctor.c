@@ -1,0 +1,8 @@
+/* placeholder: being written. */
+#include "commands.h"
+
+enum ac_err cmd_doctor(struct config *cfg, int argc, char **argv)
+{
+	(void)cfg; (void)argc; (void)argv;
+	return ac_fail(AC_FAIL, "doctor is not implemented yet");
+}
