@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	const char *keyring_env;
 	enum ac_err err = AC_OK;
-	int i = 1, code;
+	int i = 1, code, ran = 0;
 
 	secmem_init();
 	memset(&cfg, 0, sizeof(cfg));
@@ -204,11 +204,17 @@ int main(int argc, char **argv)
 	keyring_select(global.keyring ? global.keyring :
 		       keyring_env && *keyring_env ? keyring_env : cfg.keyring);
 	kcache_set_enabled(cfg.path ? cfg.kernel_cache : 1);
+	ran = 1;
 	err = cmd->fn(&cfg, argc - i, argv + i);
 out:
 	code = exit_code(err);
-	if (err && (cmd->flags & DOCKER_EXIT))
+	if (err && (cmd->flags & DOCKER_EXIT)) {
+		/* docker shows stdout to the user; the command itself prints
+		 * its errors there, but a bad config stops us before it runs */
+		if (!ran)
+			printf("%s\n", ac_message());
 		code = 1;
+	}
 	else if (err && !(cmd->flags & SILENT_FAIL) && log_get_level() >= LOG_QUIET) {
 		if (ac_subject())
 			fprintf(stderr, "agentcred: %s: %s\n", ac_subject(), ac_message());
