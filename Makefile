@@ -107,7 +107,7 @@ deps:
 check: deps
 	$(MAKE) SAN=1 all unit
 	$(MAKE) fuzzers
-	sh tests/run
+	bash tests/run
 
 # libFuzzer harnesses: clang, ASan+UBSan, core sources compiled in.
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DAGENTCRED_VERSION='"$(VERSION)"' \
