@@ -224,13 +224,13 @@ static enum ac_err fail_transfer(CURLcode rc, const char *errbuf,
 {
 	char why[CURL_ERROR_SIZE + 1];
 
-	if (t->too_big)
-		return ac_fail(AC_NETWORK, "the answer from %s is over %zu bytes (%s) — check the token URL",
-			       host, t->max_body,
-			       t->max_body == HTTP_MAX_BODY ? "1 MiB" : "limit");
-	if (rc == CURLE_FILESIZE_EXCEEDED)
-		return ac_fail(AC_NETWORK, "the answer from %s is over %zu bytes — check the token URL",
+	if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		if (t->max_body == HTTP_MAX_BODY)
+			return ac_fail(AC_NETWORK, "the answer from %s is over 1 MiB — check the token URL",
+				       host);
+		return ac_fail(AC_NETWORK, "the answer from %s is over %zu bytes — check the URL",
 			       host, t->max_body);
+	}
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return ac_fail(AC_NETWORK, "no answer from %s within %ld s — check the network or proxy, or raise the profile's timeout",
 			       host, (timeout_ms + 999) / 1000);
