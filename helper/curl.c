@@ -154,9 +154,10 @@ static enum ac_err feed_pipe(int wfd, int rfd, const struct sbuf *text)
 	return AC_OK;
 }
 
+/* curl's own test (tool_operate.c): a first argument starting "-q". */
 static int is_disable(const char *a)
 {
-	return !strcmp(a, "-q") || !strcmp(a, "--disable");
+	return !strncmp(a, "-q", 2) || !strcmp(a, "--disable");
 }
 
 enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
@@ -186,6 +187,10 @@ enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
 	fds[1] = fd_above_stdio(fds[1]);
 	if (fds[0] < 0 || fds[1] < 0) {
 		sbuf_release(&text);
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
 		return ac_fail(AC_FAIL, "cannot create a pipe for curl's config: %s", strerror(errno));
 	}
 	err = feed_pipe(fds[1], fds[0], &text);

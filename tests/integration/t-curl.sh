@@ -51,6 +51,8 @@ t_eq "the config holds the header lines" \
 	"$(cat "$T/curl-config.txt")"
 AGENTCRED_CURL=$T/bin/fakecurl run "$AC" curl "$P" -- --disable -s u
 t_eq "--disable stays first" --disable "$(sed -n 1p "$T/args")"
+AGENTCRED_CURL=$T/bin/fakecurl run "$AC" curl "$P" -- -qs u
+t_eq "combined -qs stays first" -qs "$(sed -n 1p "$T/args")"
 AGENTCRED_CURL=$T/bin/fakecurl run "$AC" curl "$P" -- -s -q u
 t_eq "a later -q is left in place" "$(printf -- '-K\n%s\n-s\n-q\nu' "$(sed -n 2p "$T/args")")" "$(cat "$T/args")"
 t_exit "no -- : usage error" 2 "$AC" curl "$P" -s u
