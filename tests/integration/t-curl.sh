@@ -62,11 +62,11 @@ t_eq "missing curl: exit 1" 1 "$RC"
 t_contains "missing curl: says so" "$ERR" "cannot run $T/no-such-curl"
 
 # ---- token absent from every /proc/*/cmdline while curl runs
-emu_fault c '{"path": "/echo/slow", "kind": "delay", "delay": 3}' >/dev/null
+emu_fault c '{"path": "/echo/slow", "kind": "delay", "delay": 4}' >/dev/null
 "$AC" curl "$P" -- -sS --cacert "$CA" "$URL_c/echo/slow" >"$T/slow.out" 2>&1 &
 BG=$!
 CURLPID=
-for _ in $(seq 100); do
+for _ in $(seq 200); do
 	CURLPID=$(grep -lF -- "/echo/slow" /proc/[0-9]*/cmdline 2>/dev/null |
 		  sed -n 's|^/proc/\([0-9]*\)/cmdline$|\1|p' | while read -r p; do
 			{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q -- '-K /dev/fd/' && echo "$p"
