@@ -142,6 +142,10 @@ t_contains "connection refused: names the host" "$ERR" "127.0.0.1"
 	--client-id "$CID" --secret-env OA_SECRET </dev/null
 t_exit "server CA not trusted without ca_file: exit 5" 5 "$AC" token "noca-$UNIQ"
 t_contains "...with curl's reason" "$ERR" "certificate"
+"$AC" profile add "missingca-$UNIQ" --type client-credentials --token-url "$TOKEN_URL" \
+	--client-id "$CID" --ca-file "$T/no-such-ca.pem" --secret-env OA_SECRET </dev/null
+t_exit "missing ca_file: configuration error, exit 2" 2 "$AC" token "missingca-$UNIQ"
+t_contains "...naming ca_file" "$ERR" "ca_file"
 _ca_new other && cert_make wrongca "IP:127.0.0.1" other
 emu_start ob oauth_cc --cert wrongca
 "$AC" profile add "wrongca-$UNIQ" --type client-credentials --token-url "$URL_ob/oauth/token" \
