@@ -45,6 +45,17 @@ t_eq "rejection is one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 t_eq "rejection prints nothing on stdout" "" "$OUT"
 emu_set oa '{"auth": "any"}' >/dev/null
 
+# ---- optional parameters; a request's scope overrides the profile's
+cc params --scope "s1 s2" --audience aud1 --resource "https://res.example/"
+emu_set oa '{"scope": "s1 s2", "audience": "aud1", "resource": "https://res.example/"}' >/dev/null
+t_ok "scope, audience and resource sent" "$AC" token "params-$UNIQ"
+emu_set oa '{"scope": "other"}' >/dev/null
+t_ok "request scope overrides the profile's" "$AC" token "params-$UNIQ" --scope other
+t_exit "wrong scope: invalid_scope, exit 4" 4 "$AC" token "params-$UNIQ"
+t_contains "...named" "$ERR" "invalid_scope"
+# (null: the emulator then wants the parameter absent)
+emu_set oa '{"scope": null, "audience": null, "resource": null}' >/dev/null
+
 # ---- expires_in: number, string, absent (JWT exp), absent (opaque)
 emu_set oa '{"expires_in_as": "number", "lifetime": 1200}' >/dev/null
 t_match "expires_in as a number" "$(fresh post)" '^1(1[0-9]{2}|200)$'
