@@ -26,7 +26,8 @@ unset DISPLAY WAYLAND_DISPLAY AGENTCRED_CONFIG AGENTCRED_KEYRING \
       AGENTCRED_KERNEL_CACHE GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
 export DBUS_SESSION_BUS_ADDRESS=disabled:
 export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
-PY=${PYTHON:-python3}
+# Debian's python3 starts in ~50 ms; the pyenv shim on PATH here takes ~0.5 s
+if [ -x /usr/bin/python3 ]; then PY=${PYTHON:-/usr/bin/python3}; else PY=${PYTHON:-python3}; fi
 T_PASS=0 T_FAIL=0
 _PIDS=""
 _BUS_PIDS=""
