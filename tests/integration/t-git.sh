@@ -272,7 +272,7 @@ GH="127.0.0.1:$PORT_gh"
 gcl() { run git -c credential.helper= -c credential.helper=agentcred "$@"; }
 
 # no credential anywhere: git asks (askpass answers wrong), gets 401, fails
-gcl ls-remote "$GURL"
+gcl ls-remote "$GURL" refs/heads/main
 t_eq "without credentials git fails" 128 "$RC"
 t_contains "askpass was asked" "$ERR" "askpass: Username for 'https://$GH'"
 run secret-tool search --all server 127.0.0.1
@@ -280,16 +280,16 @@ t_eq "a rejected password is not stored" "" "$OUT"
 
 # a stored password
 gc approve "protocol=https${NL}host=$GH${NL}username=alice${NL}password=alice-pass"
-gcl ls-remote "$GURL"
+gcl ls-remote "$GURL" refs/heads/main
 t_eq "ls-remote with the stored password" "$HEAD_OID	refs/heads/main" "$OUT"
 t_not_contains "no prompt" "$ERR" "askpass"
 gcl clone -q "$GURL" "$T/clone1"
 t_eq "clone with the stored password" "$HEAD_OID" "$(git -C "$T/clone1" rev-parse HEAD 2>&1)"
-t_eq "server saw alice" '"alice"' "$(emu_state gh 's["git_auth_ok"][-1]')"
+t_eq "server saw alice" alice "$(emu_state gh 's["git_auth_ok"][-1]')"
 
 # a wrong stored password: 401 → git erases it through agentcred
 gc approve "protocol=https${NL}host=$GH${NL}username=alice${NL}password=stale"
-gcl ls-remote "$GURL"
+gcl ls-remote "$GURL" refs/heads/main
 t_eq "stale password fails" 128 "$RC"
 run secret-tool search --all server 127.0.0.1
 t_eq "git's reject erased the stale password" "" "$OUT"
@@ -298,12 +298,12 @@ t_eq "git's reject erased the stale password" "" "$OUT"
 P="git-$UNIQ"
 t_ok "profile with hosts" profile_cc "$P" "$URL_gh/oauth/token" cc-secret --host "$GH"
 BEFORE=$(emu_count gh /oauth/token)
-gcl ls-remote "$GURL"
+gcl ls-remote "$GURL" refs/heads/main
 t_eq "ls-remote with a profile token" "$HEAD_OID	refs/heads/main" "$OUT"
 t_not_contains "profile: no prompt" "$ERR" "askpass"
 TOK=$(emu_state gh 's["tokens"][-1]')
 t_eq "one token request" 1 "$(( $(emu_count gh /oauth/token) - BEFORE ))"
-t_eq "server saw the profile username" '"cc-client"' "$(emu_state gh 's["git_auth_ok"][-1]')"
+t_eq "server saw the profile username" cc-client "$(emu_state gh 's["git_auth_ok"][-1]')"
 run secret-tool search --all server 127.0.0.1
 t_eq "git's approve of the token stored nothing" "" "$OUT"
 gcl clone -q "$GURL" "$T/clone2"
@@ -323,9 +323,9 @@ assert_no_secret "no token on stderr" "$T/.err" "$TOK"
 
 # the server stops accepting the token: 401 → reject → next run fetches anew
 emu_curl gh /emu/revoke -X POST >/dev/null
-gcl ls-remote "$GURL"
+gcl ls-remote "$GURL" refs/heads/main
 t_eq "revoked token fails once" 128 "$RC"
-gcl ls-remote "$GURL"
+gcl ls-remote "$GURL" refs/heads/main
 t_eq "after git's reject the next run gets a fresh token" "$HEAD_OID	refs/heads/main" "$OUT"
 t_eq "exactly one more token request" 2 "$(( $(emu_count gh /oauth/token) - BEFORE ))"
 t_not_contains "fresh token differs" "$(emu_state gh 's["tokens"][-1]')" "$TOK"
