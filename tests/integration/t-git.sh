@@ -321,6 +321,16 @@ ac_git get "protocol=http${NL}host=$GH${NL}"
 t_contains "plain http to loopback also gets the token" "$OUT" "password=$TOK"
 assert_no_secret "no token on stderr" "$T/.err" "$TOK"
 
+# contrib/gitconfig.example as ~/.gitconfig: plain git, no -c options
+printf '[credential]\n\thelper = store\n' >"$HOME/.gitconfig"
+sed "s|https://git\.example\.com|https://$GH|" "$TOP/contrib/gitconfig.example" >>"$HOME/.gitconfig"
+run git config --get-all "credential.https://$GH.helper"
+t_eq "example gitconfig names agentcred" "${NL}agentcred" "$OUT"
+run git ls-remote "$GURL" refs/heads/main
+t_eq "plain git with the example gitconfig" "$HEAD_OID	refs/heads/main" "$OUT"
+t_ok "the empty helper value kept git's store helper out" test ! -e "$HOME/.git-credentials"
+rm -f "$HOME/.gitconfig"
+
 # the server stops accepting the token: 401 → reject → next run fetches anew
 emu_curl gh /emu/revoke -X POST >/dev/null
 gcl ls-remote "$GURL" refs/heads/main
