@@ -1,8 +1,311 @@
-/* placeholder: being written. */
+/*
+ * agentcred docker get|store|erase|list|version: the docker credential
+ * helper (DESIGN.md §3.4), also run as docker-credential-agentcred.
+ *
+ * The protocol is docker-credential-helpers' (credentials/credentials.go):
+ * exactly one action argument; errors go to stdout with exit 1 (main.c's
+ * DOCKER_EXIT); "not found" is exactly DOCKER_ERR_NOT_FOUND, which the CLI
+ * turns into "no credentials".
+ *
+ * A registry host a profile lists in "hosts": get answers a fresh access
+ * token (Username = the profile's client id or "agentcred", Secret = the
+ * token).  Not "<token>": that username tells docker the secret is a
+ * registry identity (refresh) token to trade at the registry's token
+ * endpoint, which an access token is not.  store is ignored (docker would
+ * store our token back after a login) and erase drops the cached token.
+ *
+ * Other servers are stored like docker-credential-secretservice does:
+ * schema io.docker.Credentials, attributes label="Docker Credentials",
+ * server, username, docker_cli="1", item label = the server URL (its list
+ * reads the label), secret = the password or identity token verbatim.
+ * One item per server: a store for a new username replaces the old one.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../keyring/keyring.h"
 #include "commands.h"
+#include "dockerproto.h"
+#include "secmem.h"
+#include "util.h"
+
+#define DOCKER_CREDS_LABEL "Docker Credentials"	/* credentials.CredsLabel */
+#define DOCKER_NAME "docker-credential-agentcred"
+
+/* docker shows our stdout to the user: the error goes there. */
+static enum ac_err docker_report(enum ac_err err)
+{
+	if (err) {
+		fputs(ac_message(), stdout);
+		fputc('\n', stdout);
+	}
+	return err;
+}
+
+static enum ac_err not_found(void)
+{
+	ac_fail(AC_NOTFOUND, DOCKER_ERR_NOT_FOUND);
+	return AC_NOTFOUND;
+}
+
+static enum ac_err read_input(char **buf, size_t *len)
+{
+	return read_fd_limited(STDIN_FILENO, DOCKERPROTO_MAX_INPUT,
+			       "the docker credential request", buf, len);
+}
+
+static struct profile *docker_profile(struct config *cfg, const char *server_url)
+{
+	char *host = dockerproto_server_host(server_url);
+	struct profile *p = host ? config_find_by_host(cfg, host) : NULL;
+
+	sec_free(host);
+	return p;
+}
+
+static enum ac_err write_cred(const struct docker_cred *c)
+{
+	struct sbuf out = SBUF_INIT;
+	enum ac_err err;
+
+	dockerproto_write_cred(c, &out);
+	err = write_out(STDOUT_FILENO, out.buf, out.len);
+	sbuf_release(&out);
+	return err;
+}
+
+static enum ac_err profile_get(struct profile *p, const char *server)
+{
+	struct docker_cred c = DOCKER_CRED_INIT;
+	struct token t;
+	enum ac_err err;
+
+	memset(&t, 0, sizeof(t));
+	ac_set_subject(p->name);
+	err = get_profile_token(p, NULL, NULL, NULL, &t);
+	if (err) {
+		/* the CLI shows this text; name the profile in it */
+		return ac_fail(err, "agentcred: %s: %s", p->name, ac_message());
+	}
+	c.server_url = xstrdup(server);
+	c.username = xstrdup(profile_username(p));
+	c.secret = xstrdup(t.access_token);
+	token_release(&t);
+	err = write_cred(&c);
+	dockerproto_release(&c);
+	return err;
+}
+
+static enum ac_err keyring_lookup(const struct keyring_ops *ops, const char *server,
+				  struct kr_item **items, size_t *n)
+{
+	const struct kr_attr attrs[] = {
+		{ "server", server },
+		{ "docker_cli", "1" },
+	};
+
+	return ops->search(KR_SCHEMA_DOCKER, attrs, ARRAY_SIZE(attrs), 0, items, n);
+}
+
+static enum ac_err docker_get(struct config *cfg)
+{
+	const struct keyring_ops *ops;
+	struct kr_item *items = NULL;
+	size_t n = 0, i;
+	char *buf = NULL, *server = NULL;
+	size_t len;
+	struct profile *p;
+	enum ac_err err;
+
+	err = read_input(&buf, &len);
+	if (!err)
+		err = dockerproto_parse_server(buf, len, &server);
+	sec_free(buf);
+	if (err)
+		return err;
+	p = docker_profile(cfg, server);
+	if (p) {
+		err = profile_get(p, server);
+		goto out;
+	}
+	err = keyring_get(&ops);
+	if (!err)
+		err = keyring_lookup(ops, server, &items, &n);
+	if (err)
+		goto out;
+	err = not_found();
+	for (i = 0; i < n; i++) {
+		struct docker_cred c = DOCKER_CRED_INIT;
+		const char *user = kr_item_attr(&items[i], "username");
+
+		/* the reference helper treats an empty secret as absent */
+		if (!items[i].secret || !items[i].secret_len)
+			continue;
+		c.server_url = xstrdup(server);
+		c.username = xstrdup(user ? user : "");
+		c.secret = xstrndup(items[i].secret, items[i].secret_len);
+		ac_clear();
+		err = write_cred(&c);
+		dockerproto_release(&c);
+		break;
+	}
+	ops->free_items(items, n);
+out:
+	sec_free(server);
+	return err;
+}
+
+static enum ac_err docker_store(struct config *cfg)
+{
+	const struct keyring_ops *ops;
+	struct docker_cred c = DOCKER_CRED_INIT;
+	struct kr_item *items = NULL;
+	size_t n = 0, i;
+	char *buf = NULL;
+	size_t len;
+	enum ac_err err;
+
+	err = read_input(&buf, &len);
+	if (!err)
+		err = dockerproto_parse_store(buf, len, &c);
+	sec_free(buf);
+	if (err)
+		goto out;
+	if (docker_profile(cfg, c.server_url))
+		goto out;	/* our own token coming back after a login */
+	err = keyring_get(&ops);
+	if (err)
+		goto out;
+	{
+		const struct kr_attr attrs[] = {
+			{ "label", DOCKER_CREDS_LABEL },
+			{ "server", c.server_url },
+			{ "username", c.username },
+			{ "docker_cli", "1" },
+		};
+
+		err = ops->store(KR_SCHEMA_DOCKER, c.server_url, attrs, ARRAY_SIZE(attrs),
+				 c.secret, strlen(c.secret));
+	}
+	if (err)
+		goto out;
+	/* one credential per server: drop another username's item */
+	if (!keyring_lookup(ops, c.server_url, &items, &n)) {
+		for (i = 0; i < n; i++) {
+			const char *user = kr_item_attr(&items[i], "username");
+
+			if (!user || strcmp(user, c.username))
+				(void)ops->remove(&items[i]);
+		}
+		ops->free_items(items, n);
+	}
+	ac_clear();
+out:
+	dockerproto_release(&c);
+	return err;
+}
+
+static enum ac_err docker_erase(struct config *cfg)
+{
+	const struct keyring_ops *ops;
+	char *buf = NULL, *server = NULL;
+	size_t len;
+	struct profile *p;
+	enum ac_err err;
+
+	err = read_input(&buf, &len);
+	if (!err)
+		err = dockerproto_parse_server(buf, len, &server);
+	sec_free(buf);
+	if (err)
+		return err;
+	p = docker_profile(cfg, server);
+	if (p) {
+		struct token_request req = { p, LEVEL_FINAL, NULL, NULL, NULL };
+
+		ac_set_subject(p->name);
+		err = token_forget_request(&req);
+	} else {
+		const struct kr_attr attrs[] = {
+			{ "server", server },
+			{ "docker_cli", "1" },
+		};
+
+		err = keyring_get(&ops);
+		if (!err)
+			err = ops->clear(KR_SCHEMA_DOCKER, attrs, ARRAY_SIZE(attrs));
+	}
+	sec_free(server);
+	return err;
+}
+
+static enum ac_err docker_list(void)
+{
+	const struct kr_attr attrs[] = { { "docker_cli", "1" } };
+	const struct keyring_ops *ops;
+	struct kr_item *items = NULL;
+	size_t n = 0, i, m = 0;
+	const char **servers, **users;
+	struct sbuf out = SBUF_INIT;
+	enum ac_err err;
+
+	/* docker's list does not read stdin ("unused"); neither do we */
+	err = keyring_get(&ops);
+	if (!err)
+		err = ops->search(KR_SCHEMA_DOCKER, attrs, ARRAY_SIZE(attrs), 0, &items, &n);
+	if (err)
+		return err;
+	servers = xcalloc(n + 1, sizeof(*servers));
+	users = xcalloc(n + 1, sizeof(*users));
+	for (i = 0; i < n; i++) {
+		const char *s = kr_item_attr(&items[i], "server");
+
+		if (!s)
+			continue;
+		servers[m] = s;
+		users[m++] = kr_item_attr(&items[i], "username");
+	}
+	dockerproto_write_list(servers, users, m, &out);
+	err = write_out(STDOUT_FILENO, out.buf, out.len);
+	sbuf_release(&out);
+	sec_free(servers);
+	sec_free(users);
+	ops->free_items(items, n);
+	return err;
+}
+
+static void usage(void)
+{
+	printf("Usage: %s <store|get|erase|list|version>\n", DOCKER_NAME);
+}
 
 enum ac_err cmd_docker(struct config *cfg, int argc, char **argv)
 {
-	(void)cfg; (void)argc; (void)argv;
-	return ac_fail(AC_FAIL, "docker is not implemented yet");
+	const char *action;
+
+	if (argc != 2) {
+		usage();
+		return AC_USAGE;	/* main.c: exit 1, nothing more printed */
+	}
+	action = argv[1];
+	if (!strcmp(action, "version") || !strcmp(action, "--version") ||
+	    !strcmp(action, "-v")) {
+		printf("%s (agentcred) %s\n", DOCKER_NAME, AGENTCRED_VERSION);
+		return AC_OK;
+	}
+	if (!strcmp(action, "--help") || !strcmp(action, "-h")) {
+		usage();
+		return AC_OK;
+	}
+	if (!strcmp(action, "get"))
+		return docker_report(docker_get(cfg));
+	if (!strcmp(action, "store"))
+		return docker_report(docker_store(cfg));
+	if (!strcmp(action, "erase"))
+		return docker_report(docker_erase(cfg));
+	if (!strcmp(action, "list"))
+		return docker_report(docker_list());
+	printf("%s: unknown action: %s\n", DOCKER_NAME, action);
+	return AC_USAGE;
 }

@@ -215,7 +215,9 @@ out:
 			printf("%s\n", ac_message());
 		code = 1;
 	}
-	else if (err && !(cmd->flags & SILENT_FAIL) && log_get_level() >= LOG_QUIET) {
+	else if (err && (!(cmd->flags & SILENT_FAIL) || !ran) &&
+		 log_get_level() >= LOG_QUIET) {
+		/* SILENT_FAIL commands report their own errors once they run */
 		if (ac_subject())
 			fprintf(stderr, "agentcred: %s: %s\n", ac_subject(), ac_message());
 		else
