@@ -294,12 +294,19 @@ static void warn_static_expiry(const struct profile *p, const struct token *t,
 			       long long now)
 {
 	long long left = t->expires_at - now;
+	/* expires_at is 23:59:59 UTC of the date: whole days = calendar days */
+	long long days = left / 86400;
+	char when[32];
 
-	if (p->type == PT_FOUNDATIONALLM && p->expires &&
-	    left < STATIC_TOKEN_WARN_DAYS * 86400LL)
-		log_warn("%s: the agent access token expires on %s (in %lld day%s) — create a new one in the FoundationaLLM management portal",
-			 p->name, p->expires, left / 86400 + 1,
-			 left / 86400 + 1 == 1 ? "" : "s");
+	if (p->type != PT_FOUNDATIONALLM || !p->expires ||
+	    left >= STATIC_TOKEN_WARN_DAYS * 86400LL)
+		return;
+	if (days == 0)
+		snprintf(when, sizeof(when), "today");
+	else
+		snprintf(when, sizeof(when), "in %lld day%s", days, days == 1 ? "" : "s");
+	log_warn("%s: the agent access token expires on %s (%s) — create a new one in the FoundationaLLM management portal (the agent's Security section) and re-add it with: agentcred profile add %s",
+		 p->name, p->expires, when, p->name);
 }
 
 enum ac_err token_get(const struct token_request *req, struct token *out)
