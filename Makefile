@@ -132,7 +132,7 @@ demo: deps all
 	sh contrib/demo.sh
 
 bench: deps all
-	sh tests/bench/run.sh
+	bash tests/bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR) \
