@@ -129,6 +129,27 @@ printf '{"profiles": {"%s": {"type": "client-credentials", "token_url": "https:/
 doctor_run "X_${UNIQ//-/_}=x" "$AC" --config "$T/off.json" doctor --online
 t_match "online: unreachable token URL" "$(line "off-$UNIQ/online")" "^FAIL +off-$UNIQ/online "
 
+# ---- a slow fetch says so on a terminal, and only there
+if command -v script >/dev/null 2>&1; then
+	"$AC" forget "$P" >/dev/null
+	emu_fault oa '{"path": "/oauth/token", "kind": "delay", "delay": 2, "times": 1}' >/dev/null
+	run script -qec "'$AC' token '$P'" /dev/null
+	t_eq "slow fetch on a tty: exit 0" 0 "$RC"
+	t_contains "slow fetch on a tty: waiting message" "$OUT" "agentcred: $P: waiting for 127.0.0.1..."
+	"$AC" forget "$P" >/dev/null
+	run script -qec "'$AC' token '$P'" /dev/null
+	t_not_contains "fast fetch on a tty: no message" "$OUT" "waiting for"
+	"$AC" forget "$P" >/dev/null
+	emu_fault oa '{"path": "/oauth/token", "kind": "delay", "delay": 2, "times": 1}' >/dev/null
+	run script -qec "'$AC' -q token '$P'" /dev/null
+	t_not_contains "slow fetch with -q: no message" "$OUT" "waiting for"
+	"$AC" forget "$P" >/dev/null
+	emu_fault oa '{"path": "/oauth/token", "kind": "delay", "delay": 2, "times": 1}' >/dev/null
+	run "$AC" token "$P"
+	t_eq "slow fetch, stderr not a terminal: stderr empty" "" "$ERR"
+	t_match "slow fetch, not a terminal: token printed" "$OUT" '^[A-Za-z0-9_.-]+$'
+fi
+
 # ---- status: table and JSON
 t_ok "token (fills the cache)" "$AC" token "$P"
 TOK=$OUT
