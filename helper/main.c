@@ -30,33 +30,45 @@ struct command {
 	unsigned flags;
 	const char *usage;
 	const char *help;
+	const char *more;	/* details for "help COMMAND" only */
 };
 
 static const struct command commands[] = {
 	{ "profile", cmd_profile, NEEDS_CONFIG,
 	  "profile add NAME --type TYPE [--KEY VALUE ...] | import-sap-key NAME FILE [--resource-group G] | list | show NAME | remove NAME",
-	  "manage profiles (secrets go to the keyring, settings to config.json)" },
+	  "manage profiles (secrets go to the keyring, settings to config.json)",
+	  "\nprofile add: every config key is an option, dashes for underscores\n"
+	  "  every type:          --api-url URL  --header NAME=VALUE (repeatable)  --host HOST (repeatable)\n"
+	  "                       --ca-file FILE  --timeout SECONDS  --refresh-margin SECONDS  --secret-env VAR\n"
+	  "  client-credentials:  --token-url URL  --client-id ID  --auth-method post|basic  --scope S\n"
+	  "                       --audience A  --resource R\n"
+	  "  entra-agent:         --tenant T  --authority URL  --blueprint-app-id ID  --agent-app-id ID\n"
+	  "                       --mode autonomous-app|obo|agent-user  --scope S  --user UPN|OID\n"
+	  "                       --client-assertion-file FILE\n"
+	  "  foundationallm:      --expires YYYY-MM-DD  --description TEXT\n"
+	  "  --secret-stdin       read the secret from stdin (else a no-echo prompt on a terminal);\n"
+	  "                       a secret is never accepted on the command line\n" },
 	{ "token", cmd_token, NEEDS_CONFIG,
 	  "token NAME [--scope S] [--user UPN|OID] [--user-token-file F|-]",
-	  "print a fresh access token and a newline" },
+	  "print a fresh access token and a newline", NULL },
 	{ "get", cmd_get, NEEDS_CONFIG,
-	  "get", "JSON request on stdin, JSON answer on stdout" },
+	  "get", "JSON request on stdin, JSON answer on stdout", NULL },
 	{ "kube", cmd_kube, NEEDS_CONFIG,
-	  "kube NAME [--scope S] [--user U]", "kubectl exec credential plugin" },
+	  "kube NAME [--scope S] [--user U]", "kubectl exec credential plugin", NULL },
 	{ "git", cmd_git, NEEDS_CONFIG | SILENT_FAIL,
-	  "git get|store|erase", "git credential helper" },
+	  "git get|store|erase", "git credential helper", NULL },
 	{ "docker", cmd_docker, NEEDS_CONFIG | DOCKER_EXIT,
-	  "docker get|store|erase|list|version", "docker credential helper" },
+	  "docker get|store|erase|list|version", "docker credential helper", NULL },
 	{ "curl", cmd_curl, NEEDS_CONFIG,
-	  "curl NAME [--scope S] [--user U] -- CURL-ARGS...", "run curl with the token passed in a config pipe" },
+	  "curl NAME [--scope S] [--user U] -- CURL-ARGS...", "run curl with the token passed in a config pipe", NULL },
 	{ "curl-config", cmd_curl_config, NEEDS_CONFIG,
-	  "curl-config NAME [--scope S] [--user U]", "print curl config lines (for curl -K)" },
+	  "curl-config NAME [--scope S] [--user U]", "print curl config lines (for curl -K)", NULL },
 	{ "forget", cmd_forget, NEEDS_CONFIG,
-	  "forget NAME", "drop cached tokens, keep the secret" },
+	  "forget NAME", "drop cached tokens, keep the secret", NULL },
 	{ "status", cmd_status, NEEDS_CONFIG,
-	  "status [--json]", "profiles, secret present, cached token expiry" },
+	  "status [--json]", "profiles, secret present, cached token expiry", NULL },
 	{ "doctor", cmd_doctor, 0,
-	  "doctor [--online]", "keyring reachable? config valid? clock sane?" },
+	  "doctor [--online]", "keyring reachable? config valid? clock sane?", NULL },
 };
 
 static const struct command *find_command(const char *name)
@@ -83,7 +95,7 @@ static void usage(FILE *out)
 		"  -v                diagnostics on stderr (never a secret)\n"
 		"  -q                no warnings\n"
 		"  --version         print the version\n"
-		"  --help            this text\n"
+		"  -h, --help        this text\n"
 		"\nexit status: 0 ok, 1 failure, 2 usage or configuration, 3 keyring unavailable,\n"
 		"4 credentials rejected, 5 network or server failure, 6 static token expired\n");
 }
@@ -125,12 +137,16 @@ static int help_command(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "help")) {
+		printf("usage: agentcred help [COMMAND]\nusage of one command, or of all\n");
+		return 0;
+	}
 	c = find_command(argv[1]);
 	if (!c) {
 		fprintf(stderr, "agentcred: no such command: %s — see: agentcred --help\n", argv[1]);
 		return 2;
 	}
-	printf("usage: agentcred %s\n%s\n", c->usage, c->help);
+	printf("usage: agentcred %s\n%s\n%s", c->usage, c->help, c->more ? c->more : "");
 	return 0;
 }
 

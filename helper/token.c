@@ -8,11 +8,18 @@
  *    read again once the lock is held: N cold callers cause one request;
  *  - a token is served only while now < expires_at - margin, except that
  *    a failed refresh falls back to an unexpired old token with a warning;
- *  - a static token past its expiry date is never served (AC_EXPIRED).
+ *  - a static token past its expiry date is never served (AC_EXPIRED);
+ *  - a fetch that takes over a second says so on stderr, only when stderr
+ *    is a terminal (a person is waiting; scripts and front-ends see
+ *    nothing), from a helper thread that only waits and write()s.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -296,16 +303,96 @@ static void warn_static_expiry(const struct profile *p, const struct token *t,
 			       long long now)
 {
 	long long left = t->expires_at - now;
+	/* expires_at is 23:59:59 UTC of the date: whole days = calendar days */
+	long long days = left / 86400;
+	char when[32];
 
-	if (p->type == PT_FOUNDATIONALLM && p->expires &&
-	    left < STATIC_TOKEN_WARN_DAYS * 86400LL)
-		log_warn("%s: the agent access token expires on %s (in %lld day%s) — create a new one in the FoundationaLLM management portal",
-			 p->name, p->expires, left / 86400 + 1,
-			 left / 86400 + 1 == 1 ? "" : "s");
+	if (p->type != PT_FOUNDATIONALLM || !p->expires ||
+	    left >= STATIC_TOKEN_WARN_DAYS * 86400LL)
+		return;
+	if (days == 0)
+		snprintf(when, sizeof(when), "today");
+	else
+		snprintf(when, sizeof(when), "in %lld day%s", days, days == 1 ? "" : "s");
+	log_warn("%s: the agent access token expires on %s (%s) — create a new one in the FoundationaLLM management portal (the agent's Security section) and re-add it with: agentcred profile add %s",
+		 p->name, p->expires, when, p->name);
+}
+
+#define PROGRESS_AFTER_S 1
+
+struct progress {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int running, done;
+	char line[300];
+};
+
+static void *progress_main(void *arg)
+{
+	struct progress *pg = arg;
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += PROGRESS_AFTER_S;
+	pthread_mutex_lock(&pg->lock);
+	while (!pg->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&pg->cond, &pg->lock, &until);
+	/* under the lock: nothing is printed once the fetch has returned */
+	if (!pg->done && write(2, pg->line, strlen(pg->line)) < 0)
+		pg->done = 1;
+	pthread_mutex_unlock(&pg->lock);
+	return NULL;
+}
+
+/* Static tokens are read locally: only network fetches announce a wait. */
+static void progress_start(struct progress *pg, const struct profile *p)
+{
+	const char *url = p->type == PT_CLIENT_CREDENTIALS ? p->token_url :
+			  p->type == PT_ENTRA_AGENT ?
+			  (p->authority ? p->authority : DEFAULT_AUTHORITY) : NULL;
+	char host[256];
+	pthread_condattr_t attr;
+
+	pg->running = 0;
+	if (!url || log_get_level() < LOG_NORMAL || !isatty(2))
+		return;
+	if (url_host(url, host, sizeof(host)))
+		snprintf(host, sizeof(host), "the token server");
+	snprintf(pg->line, sizeof(pg->line),
+		 "agentcred: %s: waiting for %s...\n", p->name, host);
+	pg->done = 0;
+	pthread_mutex_init(&pg->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pg->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&pg->thread, NULL, progress_main, pg)) {
+		pthread_cond_destroy(&pg->cond);
+		pthread_mutex_destroy(&pg->lock);
+		return;
+	}
+	pg->running = 1;
+}
+
+static void progress_stop(struct progress *pg)
+{
+	if (!pg->running)
+		return;
+	pthread_mutex_lock(&pg->lock);
+	pg->done = 1;
+	pthread_cond_signal(&pg->cond);
+	pthread_mutex_unlock(&pg->lock);
+	pthread_join(pg->thread, NULL);
+	pthread_cond_destroy(&pg->cond);
+	pthread_mutex_destroy(&pg->lock);
+	pg->running = 0;
 }
 
 enum ac_err token_get(const struct token_request *req, struct token *out)
 {
+	struct progress pg;
 	const struct profile *p = req->profile;
 	const struct backend *be = backend_for(p->type);
 	struct token old = { 0 };
@@ -342,7 +429,9 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 		ac_clear();
 		durable = 0;
 	}
+	progress_start(&pg, p);
 	err = be->fetch(req, out);
+	progress_stop(&pg);
 	if (err) {
 		token_release(out);
 		if (err != AC_EXPIRED && old.access_token && now < old.expires_at) {

@@ -41,7 +41,7 @@ _agentcred()
 	esac
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "$commands --config --keyring -v -q --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "$commands --config --keyring -v -q --version --help -h" -- "$cur"))
 		return
 	fi
 	case $cmd in
@@ -59,8 +59,15 @@ _agentcred()
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
 	token|kube|curl|curl-config|forget)
-		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--scope --user --user-token-file" -- "$cur"))
+		if [[ $cmd == curl && " ${words[*]:1:cword-1} " == *" -- "* ]]; then
+			# after "--": curl's own arguments
+			COMPREPLY=($(compgen -f -- "$cur"))
+		elif [[ $cur == -* ]]; then
+			case $cmd in
+			token) COMPREPLY=($(compgen -W "--scope --user --user-token-file" -- "$cur")) ;;
+			kube) COMPREPLY=($(compgen -W "--scope --user" -- "$cur")) ;;
+			curl) [[ -n $sub ]] && COMPREPLY=($(compgen -W "--" -- "$cur")) ;;
+			esac
 		elif [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "$(_agentcred_profiles)" -- "$cur"))
 		fi ;;
