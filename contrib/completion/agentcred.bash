@@ -66,7 +66,8 @@ _agentcred()
 			case $cmd in
 			token) COMPREPLY=($(compgen -W "--scope --user --user-token-file" -- "$cur")) ;;
 			kube) COMPREPLY=($(compgen -W "--scope --user" -- "$cur")) ;;
-			curl) [[ -n $sub ]] && COMPREPLY=($(compgen -W "--" -- "$cur")) ;;
+			curl) [[ -n $sub ]] && COMPREPLY=($(compgen -W "--scope --user --" -- "$cur")) ;;
+			curl-config) COMPREPLY=($(compgen -W "--scope --user" -- "$cur")) ;;
 			esac
 		elif [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "$(_agentcred_profiles)" -- "$cur"))
