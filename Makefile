@@ -129,7 +129,7 @@ fuzz: fuzzers
 	    build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
 demo: deps all
-	sh contrib/demo.sh
+	bash contrib/demo.sh
 
 bench: deps all
 	bash tests/bench/run.sh

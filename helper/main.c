@@ -35,7 +35,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "profile", cmd_profile, NEEDS_CONFIG,
-	  "profile add NAME --type TYPE [--KEY VALUE ...] | import-sap-key NAME FILE [--resource-group G] | list | show NAME | remove NAME",
+	  "profile add NAME --type TYPE [--KEY VALUE ...] | import-sap-key NAME FILE [--resource-group G] [--ca-file F] | list | show NAME | remove NAME",
 	  "manage profiles (secrets go to the keyring, settings to config.json)",
 	  "\nprofile add: every config key is an option, dashes for underscores\n"
 	  "  every type:          --api-url URL  --header NAME=VALUE (repeatable)  --host HOST (repeatable)\n"

@@ -170,7 +170,7 @@ out:
 
 static enum ac_err profile_import_sap(struct config *cfg, int argc, char **argv)
 {
-	const char *group = "default";
+	const char *group = "default", *ca_file = NULL;
 	struct sap_key key;
 	struct profile p;
 	char *text = NULL;
@@ -179,13 +179,15 @@ static enum ac_err profile_import_sap(struct config *cfg, int argc, char **argv)
 	int i;
 
 	if (argc < 3)
-		return ac_fail(AC_USAGE, "usage: agentcred profile import-sap-key NAME FILE|- [--resource-group G]");
+		return ac_fail(AC_USAGE, "usage: agentcred profile import-sap-key NAME FILE|- [--resource-group G] [--ca-file F]");
 	ac_set_subject(argv[1]);
 	if (!profile_name_valid(argv[1]))
 		return ac_fail(AC_USAGE, "bad profile name — use 1 to 64 letters, digits, '.', '_' and '-'");
 	for (i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--resource-group") && i + 1 < argc)
 			group = argv[++i];
+		else if (!strcmp(argv[i], "--ca-file") && i + 1 < argc)
+			ca_file = argv[++i];
 		else
 			return ac_fail(AC_USAGE, "unexpected argument \"%s\"", argv[i]);
 	}
@@ -207,6 +209,8 @@ static enum ac_err profile_import_sap(struct config *cfg, int argc, char **argv)
 	p.client_id = xstrdup(key.client_id);
 	p.api_url = xstrdup(key.api_url);
 	if ((err = profile_set_key(&p, "hosts", key.api_host)))
+		goto out;
+	if (ca_file && (err = profile_set_key(&p, "ca_file", ca_file)))
 		goto out;
 	{
 		struct sbuf h = SBUF_INIT;

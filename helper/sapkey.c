@@ -85,7 +85,15 @@ enum ac_err sap_key_parse(const char *text, size_t len, struct sap_key *key)
 	key->client_secret = xstrdup(secret);
 	key->token_url = with_suffix(url, "/oauth/token");
 	key->api_url = with_suffix(api, "/v2");
-	key->api_host = xstrdup(host);
+	/*
+	 * "hosts" entries are host or host:port as git and docker send them,
+	 * so an explicit port stays (url_host has validated the authority).
+	 */
+	{
+		const char *auth = strstr(api, "://") + 3;
+
+		key->api_host = xstrndup(auth, strcspn(auth, "/?#"));
+	}
 out:
 	cJSON_Delete(root);
 	return err;

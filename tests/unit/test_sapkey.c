@@ -34,7 +34,7 @@ static void test_good(void)
 			"\"serviceurls\":{\"AI_API_URL\":\"https://api.example:8443/v2/\"}}}", &k), AC_OK);
 	CHECK_STR(k.token_url, "https://auth.example/oauth/token");
 	CHECK_STR(k.api_url, "https://api.example:8443/v2");
-	CHECK_STR(k.api_host, "api.example");
+	CHECK_STR(k.api_host, "api.example:8443");	/* git sends host:port */
 	sap_key_release(&k);
 	CHECK_INT(parse("{\"clientid\":\"c\",\"clientsecret\":\"s\",\"url\":\"https://auth.example///\","
 			URLS "}", &k), AC_OK);
@@ -45,6 +45,7 @@ static void test_good(void)
 			"\"serviceurls\":{\"AI_API_URL\":\"http://localhost:8\"}}", &k), AC_OK);
 	CHECK_STR(k.token_url, "http://127.0.0.1:9/oauth/token");
 	CHECK_STR(k.api_url, "http://localhost:8/v2");
+	CHECK_STR(k.api_host, "localhost:8");
 	sap_key_release(&k);
 }
 
