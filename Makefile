@@ -107,7 +107,7 @@ deps:
 check: deps
 	$(MAKE) SAN=1 all unit
 	$(MAKE) fuzzers
-	sh tests/run
+	bash tests/run
 
 # libFuzzer harnesses: clang, ASan+UBSan, core sources compiled in.
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DAGENTCRED_VERSION='"$(VERSION)"' \
@@ -132,7 +132,7 @@ demo: deps all
 	sh contrib/demo.sh
 
 bench: deps all
-	sh tests/bench/run.sh
+	bash tests/bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR) \

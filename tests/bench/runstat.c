@@ -1,6 +1,8 @@
 /*
- * runstat N CMD ARGS...: run CMD N times (fork/exec, no shell, stdout to
- * /dev/null) and print "median_us max_rss_kib failures".  Used by
+ * runstat N [-p PRECMD] CMD ARGS...: run CMD N times (fork/exec, no
+ * shell, stdout to /dev/null) and print "median_us max_rss_kib failures".
+ * PRECMD (run by /bin/sh before each timed run, not timed) resets state,
+ * e.g. empties the token cache for the cold-miss measurement.  Used by
  * tests/bench/run.sh so that every command is timed the same way.
  */
 #include <fcntl.h>
@@ -22,10 +24,16 @@ int main(int argc, char **argv)
 {
 	long long *us;
 	long maxrss = 0;
+	const char *pre = NULL;
 	int n, i, failures = 0;
 
+	if (argc >= 5 && argv[2][0] == '-' && argv[2][1] == 'p' && !argv[2][2]) {
+		pre = argv[3];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: runstat N CMD [ARGS...]\n");
+		fprintf(stderr, "usage: runstat N [-p PRECMD] CMD [ARGS...]\n");
 		return 2;
 	}
 	n = atoi(argv[1]);
@@ -40,6 +48,8 @@ int main(int argc, char **argv)
 		int status;
 		pid_t pid;
 
+		if (pre && system(pre) != 0)
+			failures++;
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		pid = fork();
 		if (pid == 0) {

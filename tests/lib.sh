@@ -1,0 +1,331 @@
+# Shared shell library of agentcred's integration tests (bash).
+#
+#   . "$(dirname "$0")/../lib.sh"
+#
+# Every test script gets a private world: $T holds HOME and the XDG
+# directories, its own D-Bus session bus and gnome-keyring-daemon (started
+# on demand by keyring_start), its own CA and emulators.  Nothing outside
+# $T is touched except the per-uid kernel keyring, which is why profile
+# names carry $UNIQ.  Everything started here is stopped on exit.
+
+set -u
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+AC=${AC:-$TOP/build/san/agentcred}
+export AGENTCRED_MODULE_DIR=${AGENTCRED_MODULE_DIR:-$(dirname "$AC")}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+TNAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/agentcred-$TNAME.XXXXXX")
+UNIQ="$$-$RANDOM"
+export HOME=$T/home XDG_CONFIG_HOME=$T/config XDG_DATA_HOME=$T/data \
+       XDG_RUNTIME_DIR=$T/run XDG_CACHE_HOME=$T/cache
+mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+unset DISPLAY WAYLAND_DISPLAY AGENTCRED_CONFIG AGENTCRED_KEYRING \
+      AGENTCRED_KERNEL_CACHE GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+export DBUS_SESSION_BUS_ADDRESS=disabled:
+export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
+PY=${PYTHON:-python3}
+T_PASS=0 T_FAIL=0
+_PIDS=""
+_BUS_PIDS=""
+
+_cleanup() {
+	local p
+	for p in $_PIDS $_BUS_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $_PIDS $_BUS_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	# keys of this run's profiles would otherwise linger until expiry
+	if command -v keyctl >/dev/null 2>&1; then
+		keyctl show @u 2>/dev/null | awk -v u="$UNIQ" \
+			'index($0, u) { print $1 }' |
+			while read -r k; do keyctl unlink "$k" @u >/dev/null 2>&1; done
+	fi
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- results
+t_pass() { T_PASS=$((T_PASS + 1)); echo "ok - $1"; }
+t_failmsg() {
+	T_FAIL=$((T_FAIL + 1))
+	echo "not ok - $1"
+	shift
+	[ $# -gt 0 ] && printf '#   %s\n' "$@"
+	return 0
+}
+
+# run CMD...: $OUT stdout, $ERR stderr, $RC status
+run() {
+	"$@" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+	return 0
+}
+
+t_ok() {
+	local name=$1; shift
+	run "$@"
+	if [ "$RC" -eq 0 ]; then t_pass "$name"
+	else t_failmsg "$name" "exit $RC: $*" "stderr: $(echo "$ERR" | head -5)"; fi
+}
+
+t_exit() {
+	local name=$1 want=$2; shift 2
+	run "$@"
+	if [ "$RC" -eq "$want" ]; then t_pass "$name"
+	else t_failmsg "$name" "exit $RC, wanted $want: $*" "stderr: $(echo "$ERR" | head -5)"; fi
+}
+
+t_eq() {
+	if [ "$2" = "$3" ]; then t_pass "$1"
+	else t_failmsg "$1" "wanted: $2" "got:    $3"; fi
+}
+
+t_contains() {
+	case $2 in
+	*"$3"*) t_pass "$1" ;;
+	*) t_failmsg "$1" "missing: $3" "in: $(printf '%s' "$2" | head -5)" ;;
+	esac
+}
+
+t_not_contains() {
+	case $2 in
+	*"$3"*) t_failmsg "$1" "must not contain: $3" ;;
+	*) t_pass "$1" ;;
+	esac
+}
+
+t_match() {
+	if printf '%s' "$2" | grep -Eq -- "$3"; then t_pass "$1"
+	else t_failmsg "$1" "no match for /$3/" "in: $(printf '%s' "$2" | head -5)"; fi
+}
+
+# assert_no_secret NAME FILE SECRET...: none of the secrets occurs in FILE
+assert_no_secret() {
+	local name=$1 file=$2 s bad=""; shift 2
+	for s in "$@"; do
+		[ -n "$s" ] || continue
+		if grep -qF -- "$s" "$file"; then bad="$bad ${s:0:6}…"; fi
+	done
+	if [ -z "$bad" ]; then t_pass "$name"
+	else t_failmsg "$name" "secret(s) found in $(basename "$file"):$bad"; fi
+}
+
+t_done() {
+	echo "$TNAME: $T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+	exit $?
+}
+
+t_skip() {
+	echo "$TNAME: skipped: $*"
+	exit 77
+}
+
+need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || t_skip "$c not installed"
+	done
+}
+
+# ---------------------------------------------------------------- keyring
+# A bus without service activation: nothing starts behind our back, so
+# "a bus with no Secret Service" stays that way.
+_bus_start() {
+	cat >"$T/bus.conf" <<-CONF
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>session</type>
+	  <listen>unix:dir=$T/run</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow send_destination="*" eavesdrop="true"/>
+	    <allow eavesdrop="true"/>
+	    <allow own="*"/>
+	  </policy>
+	</busconfig>
+	CONF
+	local out
+	out=$(dbus-daemon --config-file="$T/bus.conf" --fork --print-address=1 --print-pid=1) || return 1
+	DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
+	_BUS_PIDS="$_BUS_PIDS $(echo "$out" | sed -n 2p)"
+	export DBUS_SESSION_BUS_ADDRESS
+}
+
+_secrets_owned() {
+	dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets \
+		2>/dev/null | grep -q true
+}
+
+# _gkd_start PASSWORD: unlocked login keyring; waits until it owns the name
+_gkd_start() {
+	local i=0 pid
+	mkdir -p "$XDG_DATA_HOME/keyrings"
+	[ -f "$XDG_DATA_HOME/keyrings/default" ] ||
+		printf login >"$XDG_DATA_HOME/keyrings/default"
+	printf '%s' "$1" | gnome-keyring-daemon --unlock --components=secrets \
+		--daemonize >/dev/null 2>&1 || return 1
+	until _secrets_owned; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "gnome-keyring-daemon did not start" >&2; return 1; }
+		sleep 0.05
+	done
+	pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.GetConnectionUnixProcessID \
+		string:org.freedesktop.secrets 2>/dev/null | awk '/uint32/ { print $2 }')
+	[ -n "$pid" ] && _PIDS="$_PIDS $pid"
+	GKD_PID=$pid
+}
+
+keyring_start() {
+	need dbus-daemon dbus-send gnome-keyring-daemon
+	_bus_start || t_skip "cannot start dbus-daemon"
+	_gkd_start "test-password" || { echo "keyring_start failed" >&2; exit 1; }
+}
+
+# A bus whose keyring stays locked: the login keyring was created with
+# another password, and with no display the prompter cannot start.
+keyring_start_locked() {
+	keyring_start
+	secret-tool store --label=seed agentcred-test seed <<<"seed" || return 1
+	kill "$GKD_PID"; sleep 0.2
+	_gkd_start "another-password"
+}
+
+keyring_stop() {
+	[ -n "${GKD_PID:-}" ] && kill "$GKD_PID" 2>/dev/null
+	GKD_PID=
+}
+
+# noprovider: a bus, but nobody owns org.freedesktop.secrets
+noprovider_start() {
+	need dbus-daemon dbus-send
+	_bus_start || t_skip "cannot start dbus-daemon"
+}
+
+# ---------------------------------------------------------------- TLS
+# cert_make NAME SUBJECT_ALT_NAMES [CA] [DAYS]: $T/ca/NAME.{pem,key}
+_ca_new() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=agentcred test $1" \
+		-keyout "$T/ca/$1.key" -out "$T/ca/$1.pem" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+}
+
+cert_make() {
+	local name=$1 san=$2 ca=${3:-ca} days=${4:-2}
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" \
+		-keyout "$T/ca/$name.key" -out "$T/ca/$name.csr" 2>/dev/null &&
+	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" >"$T/ca/$name.ext" &&
+	openssl x509 -req -in "$T/ca/$name.csr" -CA "$T/ca/$ca.pem" -CAkey "$T/ca/$ca.key" \
+		-CAcreateserial -days "$days" -extfile "$T/ca/$name.ext" \
+		-out "$T/ca/$name.pem" 2>/dev/null
+}
+
+# ca_make: $T/ca/ca.pem and a server certificate for 127.0.0.1/localhost
+ca_make() {
+	need openssl
+	mkdir -p "$T/ca"
+	[ -f "$T/ca/ca.pem" ] && return 0
+	_ca_new ca && cert_make server "IP:127.0.0.1,DNS:localhost" ca ||
+		{ echo "ca_make failed" >&2; exit 1; }
+	CA=$T/ca/ca.pem
+}
+
+# ---------------------------------------------------------------- emulators
+# emu_start ID PLUGIN[,PLUGIN] [--http] [--cert NAME] [k=v ...]
+emu_start() {
+	local id=$1 plugin=$2 scheme=https i=0 port
+	local -a tls=(--cert "$T/ca/server.pem" --key "$T/ca/server.key")
+	shift 2
+	local -a rest=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--http) scheme=http; tls=(--http) ;;
+		--cert) tls=(--cert "$T/ca/$2.pem" --key "$T/ca/$2.key"); shift ;;
+		*) rest+=("$1") ;;
+		esac
+		shift
+	done
+	[ "$scheme" = https ] && ca_make
+	mkdir -p "$T/emu"
+	rm -f "$T/emu/$id.port"
+	"$PY" "$TOP/tests/emulators/emu.py" --plugin "$plugin" \
+		--port-file "$T/emu/$id.port" "${tls[@]}" "${rest[@]}" \
+		2>"$T/emu/$id.log" &
+	_PIDS="$_PIDS $!"
+	until [ -s "$T/emu/$id.port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "emulator $id did not start:" >&2
+			cat "$T/emu/$id.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	port=$(cat "$T/emu/$id.port")
+	printf -v "URL_$id" '%s://127.0.0.1:%s' "$scheme" "$port"
+	printf -v "PORT_$id" '%s' "$port"
+	export "URL_$id" "PORT_$id"
+}
+
+_emu_url() { local v="URL_$1"; printf '%s' "${!v}"; }
+
+# emu_curl ID PATH [curl args]: talk to the emulator's control API
+emu_curl() {
+	local id=$1 path=$2; shift 2
+	curl -sS --cacert "$T/ca/ca.pem" "$@" "$(_emu_url "$id")$path"
+}
+
+emu_stats() { emu_curl "$1" /_emu/stats; }
+
+# emu_count ID [PATH]: requests received (all non-control ones by default)
+emu_count() {
+	emu_stats "$1" | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)
+p = sys.argv[1] if len(sys.argv) > 1 else ""
+print(s["paths"].get(p, 0) if p else s["total"])' ${2:+"$2"}
+}
+
+# emu_state ID EXPR: evaluate EXPR on the plugin state (python, "s")
+emu_state() {
+	emu_stats "$1" | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)["state"]
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$2"
+}
+
+emu_set() { emu_curl "$1" /_emu/set -X POST -H 'Content-Type: application/json' -d "$2"; }
+emu_fault() { emu_curl "$1" /_emu/fault -X POST -H 'Content-Type: application/json' -d "$2"; }
+emu_reset() { emu_curl "$1" /_emu/reset -X POST; }
+
+# json_get JSON EXPR: python expression on the parsed document "j"
+json_get() {
+	printf '%s' "$1" | "$PY" -c '
+import json, sys
+j = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$2"
+}
+
+# ---------------------------------------------------------------- profiles
+# profile_cc NAME TOKEN_URL SECRET [options]: a client-credentials profile
+# whose secret goes in through stdin
+profile_cc() {
+	local name=$1 url=$2 secret=$3; shift 3
+	printf '%s' "$secret" | "$AC" profile add "$name" --type client-credentials \
+		--token-url "$url" --client-id "${CLIENT_ID:-cc-client}" \
+		${CA:+--ca-file "$CA"} --secret-stdin "$@"
+}
