@@ -22,8 +22,11 @@ emu.config keys (k=v on emu_start, or emu_set at run time):
   force_error       make every final-token request fail with this error:
                     interaction_required | invalid_grant | invalid_client |
                     unauthorized_client | temporarily_unavailable
-Counters in emu.state["posts"] by step: t1, t2, app, obo, user_fic; GET
-/_entra/state returns them (with the last step-1 credential kind).
+emu.state (read with emu_state): "posts" counts answered requests by step
+(t1, t2, app, obo, user_fic), "errors" lists "error:AADSTS code" of every
+refusal, "last_credential" tells how step 1 authenticated ("secret" or
+"assertion:<sha256 prefix>"), "last_user_by" is username or user_id,
+"obo_users" the oid of each OBO user, "issued" every token handed out.
 """
 
 import base64
@@ -414,9 +417,6 @@ def handle(req, emu):
     path = req.path.split("?")[0]
     if req.method == "GET" and path == "/v1.0/users":
         return graph_users(emu, req)
-    if req.method == "GET" and path == "/_entra/state":
-        return emu.json(200, {k: v for k, v in emu.state.items()
-                              if k != "issued"})
     tenant = cfg(emu, "tenant")
     if path.endswith("/oauth2/v2.0/token") and path.count("/") == 4:
         if req.method != "POST":
