@@ -26,7 +26,8 @@ emu.state (read with emu_state): "posts" counts answered requests by step
 (t1, t2, app, obo, user_fic), "errors" lists "error:AADSTS code" of every
 refusal, "last_credential" tells how step 1 authenticated ("secret" or
 "assertion:<sha256 prefix>"), "last_user_by" is username or user_id,
-"obo_users" the oid of each OBO user, "issued" every token handed out.
+"obo_users" the oid of each OBO user, "issued" every token handed out,
+"last_correlation_id" that of the last refusal.
 """
 
 import base64
@@ -99,6 +100,7 @@ def aad_error(emu, req, status, error, code, message, claims=None):
     if claims:
         body["claims"] = claims
     emu.state.setdefault("errors", []).append("%s:%d" % (error, code))
+    emu.state["last_correlation_id"] = corr
     return emu.json(status, body)
 
 

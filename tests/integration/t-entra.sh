@@ -234,7 +234,7 @@ N=$(posts)
 t_exit "invalid_client: exit 4" 4 "$AC" token "$PB"
 t_contains "invalid_client named" "$ERR" "invalid_client"
 t_contains "AADSTS code" "$ERR" "AADSTS7000215"
-t_match "correlation id" "$ERR" "[Cc]orrelation[^0-9a-f]*[0-9a-f]{8}-"
+t_contains "correlation id" "$ERR" "$(emu_state en 's["last_correlation_id"]')"
 t_not_contains "only the first line of error_description" "$ERR" "Trace ID"
 t_eq "one line on stderr" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 t_eq "invalid_client: not retried" $((N + 1)) "$(posts)"
