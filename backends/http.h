@@ -38,6 +38,7 @@ struct http_response {
 	long retry_after;		/* seconds; -1 when absent */
 	long long date;			/* server Date header, 0 when absent */
 	char content_type[128];
+	int timed_out;			/* set with AC_NETWORK: deadline hit */
 };
 
 /* Module ABI: the symbol "agentcred_http_ops" in agentcred-http.so. */

@@ -35,4 +35,10 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 			    const char *const *extra_headers, size_t nextra,
 			    struct token *out);
 
+/*
+ * "Authorization: Basic base64(form(id) ":" form(secret))" appended to out
+ * (client_secret_basic, RFC 6749 §2.3.1); out holds the secret: release it.
+ */
+void oauth_basic_header(const char *id, const char *secret, struct sbuf *out);
+
 #endif

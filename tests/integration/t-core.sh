@@ -13,7 +13,7 @@ TOKEN_URL="$URL_oa/oauth/token"
 t_ok "profile add" profile_cc "$P" "$TOKEN_URL" "$SECRET" --header "AI-Resource-Group=grp1"
 t_eq "config is 0600" 600 "$(stat -c %a "$XDG_CONFIG_HOME/agentcred/config.json")"
 t_not_contains "config holds no secret" "$(cat "$XDG_CONFIG_HOME/agentcred/config.json")" "$SECRET"
-run secret-tool search --all kind client-secret profile "$P"
+run sh -c "secret-tool search --all kind client-secret profile $P 2>&1"
 t_contains "secret stored in the Secret Service" "$OUT" "label = agentcred: client secret for $P"
 t_contains "secret attribute kind" "$OUT" "attribute.kind = client-secret"
 t_not_contains "no secret in attributes" "$(echo "$OUT" | grep '^attribute')" "$SECRET"
@@ -26,7 +26,7 @@ t_ok "token again" "$AC" token "$P"
 t_eq "cache hit returns the same token" "$TOK1" "$OUT"
 t_eq "cache hit makes no POST" 1 "$(emu_count oa /oauth/token)"
 
-run secret-tool search --all kind token profile "$P"
+run sh -c "secret-tool search --all kind token profile $P 2>&1"
 t_contains "token cached in the Secret Service" "$OUT" "label = agentcred: token for $P"
 t_not_contains "token not in attributes" "$(echo "$OUT" | grep '^attribute')" "$TOK1"
 
@@ -51,7 +51,7 @@ t_eq "get bad JSON: exit 2" 2 "$RC"
 
 # ---- forget drops both levels
 t_ok "forget" "$AC" forget "$P"
-run secret-tool search --all kind token profile "$P"
+run sh -c "secret-tool search --all kind token profile $P 2>&1"
 t_eq "forget removed the Secret Service token" "" "$OUT"
 t_ok "token after forget" "$AC" token "$P"
 t_eq "forget: next call fetches" 2 "$(emu_count oa /oauth/token)"
@@ -104,7 +104,7 @@ t_eq "wrong secret: nothing on stdout" "" "$OUT"
 n=$(emu_count oa /oauth/token)
 printf '%s' "$SECRET" | "$AC" profile add "$P" --type client-credentials \
 	--token-url "$TOKEN_URL" --client-id cc-client --ca-file "$CA" --secret-stdin
-run secret-tool search --all kind token profile "$P"
+run sh -c "secret-tool search --all kind token profile $P 2>&1"
 t_eq "profile add again drops cached tokens" "" "$OUT"
 "$AC" token "$P" >/dev/null
 t_eq "and the next token call fetches" $((n + 1)) "$(emu_count oa /oauth/token)"

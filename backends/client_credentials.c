@@ -1,0 +1,65 @@
+/*
+ * OAuth 2.0 client credentials (RFC 6749 §4.4; DESIGN.md §1.1): SAP AI
+ * Core / XSUAA, Cloud Foundry UAA and any other standard server.
+ *
+ * Rules: the token URL is checked (https, or http to loopback) before any
+ * connection; the client secret goes either in the form body
+ * (client_secret_post) or in an up-front HTTP Basic header
+ * (client_secret_basic), never both; for Basic, id and secret are each
+ * form-urlencoded before base64 (RFC 6749 §2.3.1) and the request says so
+ * with X-CF-ENCODED-CREDENTIALS, which UAA/XSUAA need to decode them;
+ * every buffer that held the secret is wiped.
+ */
+#include <string.h>
+
+#include "../helper/secmem.h"
+#include "../helper/util.h"
+#include "backend.h"
+#include "oauth.h"
+
+static enum ac_err fetch(const struct token_request *req, struct token *out)
+{
+	const struct profile *p = req->profile;
+	const char *scope = req->scope ? req->scope : p->scope;
+	struct sbuf form = SBUF_INIT, auth = SBUF_INIT;
+	const char *hdrs[2];
+	size_t nhdrs = 0;
+	char *secret = NULL;
+	enum ac_err err;
+
+	memset(out, 0, sizeof(*out));
+	if (!p->token_url || !p->client_id)
+		return ac_fail(AC_USAGE, "profile %s needs token_url and client_id",
+			       p->name);
+	if ((err = url_check_scheme(p->token_url, "token_url")))
+		return err;
+	if ((err = profile_secret(p, &secret)))
+		return err;
+
+	form_add(&form, "grant_type", "client_credentials");
+	if (p->auth_method == AUTH_BASIC) {
+		oauth_basic_header(p->client_id, secret, &auth);
+		hdrs[nhdrs++] = auth.buf;
+		hdrs[nhdrs++] = "X-CF-ENCODED-CREDENTIALS: true";
+	} else {
+		form_add(&form, "client_id", p->client_id);
+		form_add(&form, "client_secret", secret);
+	}
+	sec_free(secret);
+	if (scope && *scope)
+		form_add(&form, "scope", scope);
+	if (p->audience && *p->audience)
+		form_add(&form, "audience", p->audience);
+	if (p->resource && *p->resource)
+		form_add(&form, "resource", p->resource);
+
+	err = oauth_post_form(p, p->token_url, &form, hdrs, nhdrs, out);
+	sbuf_release(&form);
+	sbuf_release(&auth);
+	return err;
+}
+
+const struct backend backend_client_credentials = {
+	PT_CLIENT_CREDENTIALS,
+	fetch
+};
