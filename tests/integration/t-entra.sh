@@ -211,6 +211,9 @@ t_eq "no secret stored for a federated profile" "" "$OUT"
 t_exit "relative credential file refused" 2 "$AC" profile add "x-$PF" --type entra-agent \
 	--tenant "$TENANT" --blueprint-app-id "$BP" --agent-app-id "$AG" \
 	--client-assertion-file fic </dev/null
+t_exit "credential file and secret_env are exclusive" 2 "$AC" profile add "x-$PF" \
+	--type entra-agent --tenant "$TENANT" --blueprint-app-id "$BP" --agent-app-id "$AG" \
+	--client-assertion-file "$T/fic" --secret-env BP_SECRET </dev/null
 t_ok "federated token" "$AC" token "$PF"
 H1=$(printf 'fed-one' | sha256sum | cut -c1-12)
 t_eq "file contents sent as client_assertion" "assertion:$H1" "$(emu_state en 's["last_credential"]')"
@@ -226,6 +229,16 @@ t_exit "stale federated credential: rejected" 4 "$AC" token "$PF"
 t_contains "stale federated credential: AADSTS700213" "$ERR" "AADSTS700213"
 rm -f "$T/fic"
 t_exit "missing credential file: usage" 2 "$AC" token "$PF"
+
+# ---- the blueprint secret from an environment variable (CI)
+PE="env-$UNIQ"
+t_ok "profile add with --secret-env (no prompt)" "$AC" profile add "$PE" --type entra-agent \
+	--tenant "$TENANT" --blueprint-app-id "$BP" --agent-app-id "$AG" \
+	--authority "$URL_en" --ca-file "$CA" --secret-env BP_SECRET </dev/null
+t_exit "secret_env unset: usage" 2 env -u BP_SECRET "$AC" token "$PE"
+t_contains "secret_env unset: names the variable" "$ERR" "BP_SECRET"
+t_ok "secret from the environment" env BP_SECRET="$SECRET" "$AC" token "$PE"
+t_eq "step 1 used the secret" secret "$(emu_state en 's["last_credential"]')"
 
 # ---- error classes
 PB="bad-$UNIQ"
