@@ -148,6 +148,8 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 	out->token_type = xstrdup("Agent");
 	out->obtained_at = now;
 	out->expires_at = end ? end : now + NO_EXPIRY_CACHE;
+	if (out->expires_at > AC_TIME_MAX)
+		out->expires_at = AC_TIME_MAX;
 	return AC_OK;
 }
 

@@ -208,8 +208,9 @@ static enum ac_err ca_bundle(const char *ca_file, struct sbuf *out)
 		sbuf_add(out, data, len);
 		sbuf_addch(out, '\n');
 		sec_free(data);
+	} else {
+		ac_clear();
 	}
-	ac_clear();
 	err = read_file_limited(ca_file, MAX_CA_FILE, "ca_file", &data, &len);
 	if (err)
 		return ac_fail(AC_USAGE, "%s — fix the profile's ca_file", ac_message());

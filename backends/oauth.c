@@ -57,6 +57,19 @@ static const char *json_string(const cJSON *obj, const char *name)
 	return cJSON_IsString(item) && item->valuestring ? item->valuestring : NULL;
 }
 
+/*
+ * RFC 6749 A.12: access_token = 1*VSCHAR.  Anything else (control
+ * characters, line breaks, bytes over 0x7E) could split the header lines
+ * and config files the token is written into.
+ */
+static int vschar_only(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* expires_in as a number or a string of digits; AC_NETWORK otherwise. */
 static enum ac_err parse_expires_in(const cJSON *item, long long *secs)
 {
@@ -107,10 +120,10 @@ static enum ac_err parse_token(const cJSON *root, long long now, struct token *o
 		return ac_fail(AC_NETWORK, "the token answer has no access_token — check the token URL");
 	}
 	n = strlen(at->valuestring);
-	if (n == 0 || n > MAX_ACCESS_TOKEN || has_newline(at->valuestring))
+	if (n == 0 || n > MAX_ACCESS_TOKEN || !vschar_only(at->valuestring))
 		return ac_fail(AC_NETWORK, "the token answer has an unusable access_token (%s) — a server failure, try again later",
 			       n == 0 ? "empty" : n > MAX_ACCESS_TOKEN ? "too long"
-			       : "line break");
+			       : "characters outside %x20-7E");
 	if (tt && !cJSON_IsNull(tt)) {
 		const char *s = cJSON_IsString(tt) ? tt->valuestring : NULL;
 
@@ -205,6 +218,8 @@ enum ac_err oauth_parse_response(long status, const char *body, size_t len,
 	enum ac_err err;
 
 	memset(out, 0, sizeof(*out));
+	/* no stale error from an earlier request of the same run */
+	ac_set_oauth_error(NULL);
 	if (status >= 300 && status < 400)
 		return ac_fail(AC_NETWORK, "the token endpoint answered with a redirect (HTTP %ld), which is not followed — check the token URL",
 			       status);

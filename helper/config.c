@@ -72,6 +72,9 @@ static const struct profile_key profile_keys[] = {
 	KEY(secret_env, K_STR, ALL),
 };
 
+_Static_assert(ARRAY_SIZE(profile_keys) <= 8 * sizeof(unsigned long),
+	       "struct profile.keys_set has a bit per key");
+
 static const char *const type_names[PT__COUNT] = {
 	"client-credentials", "entra-agent", "foundationallm"
 };
@@ -163,9 +166,14 @@ static int value_ok(const char *v)
 	return 1;
 }
 
+/*
+ * An RFC 9110 token, and not one of the credential headers agentcred
+ * writes itself: a profile header must never replace or duplicate them.
+ */
 static int header_name_ok(const char *n)
 {
-	if (!*n || strlen(n) > 128)
+	if (!*n || strlen(n) > 128 || !strcasecmp(n, "Authorization") ||
+	    !strcasecmp(n, "X-AGENT-ACCESS-TOKEN"))
 		return 0;
 	for (; *n; n++)
 		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
@@ -189,8 +197,8 @@ static enum ac_err add_header(struct profile *p, const char *name, const char *v
 	size_t i;
 
 	if (!header_name_ok(name) || !value_ok(value))
-		return ac_fail(AC_USAGE, "profile %s: bad header \"%s\" — use NAME=VALUE without control characters",
-			       p->name ? p->name : "", name);
+		return ac_fail(AC_USAGE, "profile %s: bad header \"%.128s\" — use NAME=VALUE without control characters; Authorization and X-AGENT-ACCESS-TOKEN are set by agentcred",
+			       p->name ? p->name : "", has_newline(name) ? "(line break)" : name);
 	for (i = 0; i < p->nheaders; i++)
 		if (!strcasecmp(p->headers[i].name, name)) {
 			free(p->headers[i].value);
@@ -250,6 +258,7 @@ enum ac_err profile_set_key(struct profile *p, const char *key, const char *valu
 	if (!value_ok(value))
 		return ac_fail(AC_USAGE, "profile %s: value of %s is too long or has control characters",
 			       pname, key);
+	p->keys_set |= 1ul << (size_t)(k - profile_keys);
 	switch (k->kind) {
 	case K_STR: {
 		char **slot = (char **)((char *)p + k->offset);
@@ -335,7 +344,8 @@ enum ac_err profile_validate(const struct profile *p)
 		default:
 			set = 0;
 		}
-		if (set)
+		/* given explicitly counts too, even at the default value */
+		if (set || (p->keys_set & (1ul << i)))
 			return ac_fail(AC_USAGE, "profile %s: key %s does not apply to type %s",
 				       p->name, k->name, profile_type_name(p->type));
 	}
@@ -753,10 +763,18 @@ enum ac_err config_save(const struct config *cfg)
 		goto out;
 	}
 	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) ||
-	    fsync(fd) || close(fd)) {
+	    fsync(fd)) {
+		err = ac_fail(AC_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
 		fd = -1;
 		unlink(tmp);
+		goto out;
+	}
+	/* close() reports delayed write errors (NFS); the fd is gone either way */
+	if (close(fd)) {
+		fd = -1;
 		err = ac_fail(AC_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+		unlink(tmp);
 		goto out;
 	}
 	fd = -1;

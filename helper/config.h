@@ -63,6 +63,13 @@ struct profile {
 	long timeout;		/* seconds; 0 = default (30) */
 	long refresh_margin;	/* seconds; -1 = default rule */
 	char *secret_env;
+
+	/*
+	 * Bit i: key i of the config key table was given explicitly, so
+	 * profile_validate() can refuse a key that does not apply to the
+	 * type even when its value equals the default (config.c only).
+	 */
+	unsigned long keys_set;
 };
 
 struct config {

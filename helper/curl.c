@@ -1,14 +1,228 @@
-/* placeholder: being written. */
-#include "commands.h"
+/*
+ * "agentcred curl-config NAME" and "agentcred curl NAME -- ARGS"
+ * (DESIGN.md §3.5).
+ *
+ * Rules:
+ *  - the token never appears in any argv: curl-config prints config lines
+ *    for `curl -K <(…)`, and curl mode hands curl `-K /dev/fd/N`, the read
+ *    end of a pipe holding those lines;
+ *  - curl mode gets the token before anything else and runs no curl at all
+ *    when that fails (curl would otherwise go on unauthenticated);
+ *  - curl mode exec()s curl, so curl's exit status is ours; a leading -q
+ *    (or --disable) of ARGS stays first, where curl requires it;
+ *  - the config text is wiped before exec; if it does not fit in the pipe
+ *    a short-lived writer process (orphaned, so curl never has to reap it)
+ *    feeds it, because writing more than the pipe holds before curl starts
+ *    reading would block forever;
+ *  - $AGENTCRED_CURL names the curl binary (tests), else "curl" on $PATH.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
+#include "commands.h"
+#include "curlcfg.h"
+#include "log.h"
+#include "secmem.h"
+
+/* Default /proc/sys/fs/pipe-max-size: beyond it F_SETPIPE_SZ fails anyway. */
+#define PIPE_GROW_MAX (1024 * 1024)
+
+#define USAGE_CONFIG "usage: agentcred curl-config NAME [--scope S] [--user UPN|OID]"
+#define USAGE_CURL "usage: agentcred curl NAME [--scope S] [--user UPN|OID] -- CURL-ARGS..."
+
+struct curl_opts {
+	const char *name, *scope, *user;
+	int rest;		/* index of the first curl argument */
+};
+
+/* Our options up to "--" (curl mode) or the end (curl-config). */
+static enum ac_err parse_opts(int argc, char **argv, int want_dashdash,
+			      struct curl_opts *o)
 {
-	(void)cfg; (void)argc; (void)argv;
-	return ac_fail(AC_FAIL, "curl is not implemented yet");
+	const char *usage = want_dashdash ? USAGE_CURL : USAGE_CONFIG;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		if (want_dashdash && !strcmp(argv[i], "--")) {
+			o->rest = i + 1;
+			break;
+		}
+		if (!strcmp(argv[i], "--scope") && i + 1 < argc)
+			o->scope = argv[++i];
+		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			o->user = argv[++i];
+		else if (argv[i][0] != '-' && !o->name)
+			o->name = argv[i];
+		else
+			return ac_fail(AC_USAGE, "%s", usage);
+	}
+	if (!o->name || (want_dashdash && !o->rest))
+		return ac_fail(AC_USAGE, "%s", usage);
+	return AC_OK;
+}
+
+/* The config lines for the profile's token; out holds secrets. */
+static enum ac_err config_text(struct config *cfg, const struct curl_opts *o,
+			       struct sbuf *out)
+{
+	struct profile *p;
+	struct token t = { 0 };
+	struct header *h;
+	size_t n;
+	enum ac_err err;
+
+	if ((err = find_profile(cfg, o->name, &p)) ||
+	    (err = get_profile_token(p, o->scope, o->user, NULL, &t)))
+		return err;
+	h = token_headers(p, &t, &n);
+	err = curlcfg_headers(out, h, n);
+	token_headers_free(h, n);
+	token_release(&t);
+	return err;
 }
 
 enum ac_err cmd_curl_config(struct config *cfg, int argc, char **argv)
 {
-	(void)cfg; (void)argc; (void)argv;
-	return ac_fail(AC_FAIL, "curl-config is not implemented yet");
+	struct curl_opts o;
+	struct sbuf out = SBUF_INIT;
+	enum ac_err err;
+
+	if ((err = parse_opts(argc, argv, 0, &o)))
+		return err;
+	if (!(err = config_text(cfg, &o, &out)))
+		err = write_out(1, out.buf, out.len);
+	sbuf_release(&out);
+	return err;
+}
+
+/* Move fd above stderr so curl never mistakes it for a standard stream. */
+static int fd_above_stdio(int fd)
+{
+	int moved;
+
+	if (fd > 2)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return moved;
+}
+
+/*
+ * Put text into the pipe's write end and close it.  When the pipe cannot
+ * hold it all, a grandchild writes it while curl reads.
+ */
+static enum ac_err feed_pipe(int wfd, int rfd, const struct sbuf *text)
+{
+	int cap = fcntl(wfd, F_GETPIPE_SZ);
+	pid_t pid;
+	int status;
+
+	if (cap >= 0 && (size_t)cap < text->len && text->len <= PIPE_GROW_MAX)
+		cap = fcntl(wfd, F_SETPIPE_SZ, (int)text->len);
+	if (cap >= 0 && text->len <= (size_t)cap) {
+		enum ac_err err = write_out(wfd, text->buf, text->len);
+
+		close(wfd);
+		return err;
+	}
+
+	pid = fork();
+	if (pid < 0) {
+		close(wfd);
+		return ac_fail(AC_FAIL, "cannot start the config writer: %s", strerror(errno));
+	}
+	if (!pid) {
+		/* Child: fork the writer and leave, so init adopts it. */
+		close(rfd);
+		pid = fork();
+		if (!pid)
+			_exit(write_out(wfd, text->buf, text->len) ? 1 : 0);
+		_exit(pid < 0 ? 1 : 0);
+	}
+	close(wfd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return ac_fail(AC_FAIL, "cannot start the config writer: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return ac_fail(AC_FAIL, "cannot start the config writer");
+	return AC_OK;
+}
+
+/* curl's own test (tool_operate.c): a first argument starting "-q". */
+static int is_disable(const char *a)
+{
+	return !strncmp(a, "-q", 2) || !strcmp(a, "--disable");
+}
+
+enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
+{
+	struct curl_opts o;
+	struct sbuf text = SBUF_INIT;
+	static char curl_default[] = "curl", opt_config[] = "-K";
+	char *curl = getenv("AGENTCRED_CURL");
+	char fdpath[32], **args;
+	int fds[2], n = 0, i;
+	enum ac_err err;
+
+	if ((err = parse_opts(argc, argv, 1, &o)))
+		return err;
+	if ((err = config_text(cfg, &o, &text))) {
+		sbuf_release(&text);
+		return err;
+	}
+	if (!curl || !*curl)
+		curl = curl_default;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		sbuf_release(&text);
+		return ac_fail(AC_FAIL, "cannot create a pipe for curl's config: %s", strerror(errno));
+	}
+	fds[0] = fd_above_stdio(fds[0]);
+	fds[1] = fd_above_stdio(fds[1]);
+	if (fds[0] < 0 || fds[1] < 0) {
+		sbuf_release(&text);
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
+		return ac_fail(AC_FAIL, "cannot create a pipe for curl's config: %s", strerror(errno));
+	}
+	err = feed_pipe(fds[1], fds[0], &text);
+	sbuf_release(&text);
+	if (err) {
+		close(fds[0]);
+		return err;
+	}
+	/* The read end alone survives exec. */
+	if (fcntl(fds[0], F_SETFD, 0) < 0) {
+		close(fds[0]);
+		return ac_fail(AC_FAIL, "cannot pass the config pipe to curl: %s", strerror(errno));
+	}
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fds[0]);
+
+	args = xcalloc((size_t)argc + 5, sizeof(*args));
+	args[n++] = curl;
+	i = o.rest;
+	if (i < argc && is_disable(argv[i]))
+		args[n++] = argv[i++];
+	args[n++] = opt_config;
+	args[n++] = fdpath;
+	for (; i < argc; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+
+	log_verbose("running %s -K %s and %d more arguments", curl, fdpath, argc - o.rest);
+	fflush(NULL);
+	execvp(curl, args);
+	err = ac_fail(AC_FAIL, "cannot run %s: %s — install curl or set AGENTCRED_CURL",
+		      curl, strerror(errno));
+	free(args);
+	close(fds[0]);
+	return err;
 }

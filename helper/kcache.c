@@ -131,9 +131,15 @@ void kcache_drop(const char *profile, const char *hexkey)
 {
 	char desc[160];
 	key_serial_t id;
+	int tries;
 
+	/*
+	 * Normally one key; a few more after racing puts.  Bounded: a key
+	 * we can find but not remove (permissions changed behind our back,
+	 * a refusing LSM) must not spin here forever.
+	 */
 	describe(profile, hexkey, desc, sizeof(desc));
-	while ((id = search(desc)) >= 0)
+	for (tries = 0; tries < 16 && (id = search(desc)) >= 0; tries++)
 		drop_id(id);
 }
 
@@ -156,9 +162,14 @@ void kcache_drop_profile(const char *profile)
 				(unsigned long)info, sizeof(info) - 1, 0);
 		const char *desc;
 
-		if (m <= 0)
+		/*
+		 * m is the size the description needs; when it does not fit,
+		 * the kernel copies nothing and info still holds the previous
+		 * key's text.  Ours always fit, so a longer one is not ours.
+		 */
+		if (m <= 0 || m >= (long)sizeof(info))
 			continue;
-		info[m < (long)sizeof(info) ? m : (long)sizeof(info) - 1] = '\0';
+		info[m] = '\0';
 		/* "type;uid;gid;perm;description" */
 		desc = strrchr(info, ';');
 		if (strncmp(info, "user;", 5) || !desc)

@@ -2,9 +2,10 @@
  * The first cache level: the Linux kernel key retention service.
  *
  * One "user" key per cache key in the per-user keyring, description
- * "agentcred:<profile>:<hex cache key>", permissions possessor+user
- * view/read/write/search/link/setattr only (0x3f0b0000 plus write),
- * timeout = token expiry, so it vanishes by itself and never touches disk.
+ * "agentcred:<profile>:<hex cache key>", permissions 0x3f2f0000:
+ * possessor all, user view/read/write/search/setattr (no link), nothing
+ * for group or other; timeout = token expiry, so it vanishes by itself
+ * and never touches disk.
  * Lookups use KEYCTL_SEARCH rooted at KEY_SPEC_USER_KEYRING.
  *
  * Disabled by AGENTCRED_KERNEL_CACHE=0 or "kernel_cache": false; when the

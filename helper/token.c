@@ -65,8 +65,7 @@ enum ac_err token_from_json(const char *s, size_t len, struct token *t)
 	ea = cJSON_GetObjectItemCaseSensitive(o, "expires_at");
 	oa = cJSON_GetObjectItemCaseSensitive(o, "obtained_at");
 	if (!cJSON_IsString(at) || !*at->valuestring || !cJSON_IsNumber(ea) ||
-	    has_newline(at->valuestring) || ea->valuedouble < 0 ||
-	    ea->valuedouble > 1e12) {
+	    has_newline(at->valuestring) || !(ea->valuedouble >= 0)) {
 		err = ac_fail(AC_FAIL, "cached token is malformed");
 		goto out;
 	}
@@ -74,9 +73,12 @@ enum ac_err token_from_json(const char *s, size_t len, struct token *t)
 	t->token_type = xstrdup(cJSON_IsString(tt) && *tt->valuestring &&
 				!has_newline(tt->valuestring) && strlen(tt->valuestring) < 64 ?
 				tt->valuestring : "Bearer");
-	t->expires_at = (long long)ea->valuedouble;
+	/* capped, so the conversion is defined and dates keep four digits */
+	t->expires_at = ea->valuedouble < (double)AC_TIME_MAX ?
+			(long long)ea->valuedouble : AC_TIME_MAX;
 	t->obtained_at = cJSON_IsNumber(oa) && oa->valuedouble >= 0 &&
-			 oa->valuedouble < 1e12 ? (long long)oa->valuedouble : 0;
+			 oa->valuedouble <= (double)t->expires_at ?
+			 (long long)oa->valuedouble : 0;
 out:
 	cJSON_Delete(o);
 	return err;

@@ -129,11 +129,19 @@ int base64url_decode(const char *in, size_t inlen, struct sbuf *out)
 {
 	unsigned acc = 0;
 	int bits = 0;
-	size_t i;
+	size_t i, pad = 0;
 
-	while (inlen && in[inlen - 1] == '=')
+	/*
+	 * Strict: padding is optional, but when present it must complete
+	 * the last quantum (one or two '='); a lone trailing character and
+	 * non-zero leftover bits cannot come from any encoder.
+	 */
+	while (inlen && in[inlen - 1] == '=') {
 		inlen--;
-	if (inlen % 4 == 1)
+		pad++;
+	}
+	if (pad > 2 || (pad && (inlen + pad) % 4) || inlen % 4 == 1 ||
+	    (pad && !inlen))
 		return -1;
 	for (i = 0; i < inlen; i++) {
 		int v = b64url_value(in[i]);
@@ -147,6 +155,8 @@ int base64url_decode(const char *in, size_t inlen, struct sbuf *out)
 			sbuf_addch(out, (char)((acc >> bits) & 0xff));
 		}
 	}
+	if (acc & ((1u << bits) - 1))
+		return -1;
 	if (!out->buf)
 		sbuf_add(out, "", 0);
 	return 0;
@@ -155,8 +165,14 @@ int base64url_decode(const char *in, size_t inlen, struct sbuf *out)
 void format_rfc3339(long long t, char out[21])
 {
 	struct tm tm;
-	time_t tt = (time_t)t;
+	time_t tt;
 
+	/* four-digit years only: clamp instead of overflowing the format */
+	if (t < 0)
+		t = 0;
+	if (t > AC_TIME_MAX)
+		t = AC_TIME_MAX;
+	tt = (time_t)t;
 	if (!gmtime_r(&tt, &tm) ||
 	    !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		memcpy(out, "1970-01-01T00:00:00Z", 21);
@@ -198,10 +214,27 @@ int parse_date_end_of_day(const char *s, long long *out)
 	return 0;
 }
 
+/* ":digits" (1..65535) or nothing, up to end. */
+static int port_ok(const char *p, const char *end)
+{
+	long port = 0;
+
+	if (p == end)
+		return 1;
+	if (*p++ != ':' || p == end || end - p > 5)
+		return 0;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		port = port * 10 + (*p - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
 int url_host(const char *url, char *out, size_t outlen)
 {
 	const char *p = strstr(url, "://");
-	const char *end;
+	const char *end, *hend;
 	size_t n;
 
 	if (!p)
@@ -217,14 +250,20 @@ int url_host(const char *url, char *out, size_t outlen)
 		if (!close)
 			return -1;
 		p++;
-		end = close;
+		hend = close;
+		if (strspn(p, "0123456789abcdefABCDEF:.") != (size_t)(hend - p))
+			return -1;
+		close++;
+		if (!port_ok(close, end))
+			return -1;
 	} else {
 		const char *colon = memchr(p, ':', (size_t)(end - p));
 
-		if (colon)
-			end = colon;
+		hend = colon ? colon : end;
+		if (!port_ok(hend, end))
+			return -1;
 	}
-	n = (size_t)(end - p);
+	n = (size_t)(hend - p);
 	if (n == 0 || n >= outlen)
 		return -1;
 	memcpy(out, p, n);
@@ -232,23 +271,33 @@ int url_host(const char *url, char *out, size_t outlen)
 	return 0;
 }
 
+/* Dotted quad 127.a.b.c, each part 0..255 without empty parts. */
+static int ipv4_loopback(const char *host)
+{
+	const char *p = host;
+	int part;
+
+	for (part = 0; part < 4; part++) {
+		int v = 0, digits = 0;
+
+		while (*p >= '0' && *p <= '9' && digits < 4) {
+			v = v * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (!digits || digits > 3 || v > 255 || (part == 0 && v != 127))
+			return 0;
+		if (part < 3 && *p++ != '.')
+			return 0;
+	}
+	return *p == '\0';
+}
+
 int host_is_loopback(const char *host)
 {
-	if (!strcasecmp(host, "localhost") || !strcmp(host, "::1"))
+	if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost.") ||
+	    !strcmp(host, "::1"))
 		return 1;
-	if (!strncmp(host, "127.", 4)) {
-		const char *p = host + 4;
-		int dots = 0;
-
-		for (; *p; p++) {
-			if (*p == '.')
-				dots++;
-			else if (!isdigit((unsigned char)*p))
-				return 0;
-		}
-		return dots == 2;
-	}
-	return 0;
+	return ipv4_loopback(host);
 }
 
 enum ac_err url_check_scheme(const char *url, const char *what)

@@ -27,14 +27,25 @@ void form_add(struct sbuf *sb, const char *key, const char *value);
 void base64_encode(struct sbuf *sb, const unsigned char *data, size_t len);
 int base64url_decode(const char *in, size_t inlen, struct sbuf *out);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" in UTC; out must hold 21 bytes. */
+/*
+ * The latest time agentcred represents: 9999-12-31T23:59:59Z.  Every
+ * expires_at parsed or computed is capped here so that format_rfc3339()
+ * always has a four-digit year.
+ */
+#define AC_TIME_MAX 253402300799LL
+
+/* "YYYY-MM-DDTHH:MM:SSZ" in UTC, clamped to 0..AC_TIME_MAX; 21 bytes. */
 void format_rfc3339(long long t, char out[21]);
 /* Parse "YYYY-MM-DD" into the last second of that day, UTC. */
 int parse_date_end_of_day(const char *s, long long *out);
 
-/* Host part of an http(s) URL into out; 0 on success. */
+/*
+ * Host part of an http(s) URL into out; 0 on success.  Refuses userinfo,
+ * an empty host, a port that is not 1..65535 and anything after the ']'
+ * of an IPv6 literal other than a port.
+ */
 int url_host(const char *url, char *out, size_t outlen);
-/* 1 for 127.0.0.0/8, ::1 and "localhost". */
+/* 1 for 127.0.0.0/8 (dotted quad), ::1 and "localhost" (with or without the root dot). */
 int host_is_loopback(const char *host);
 /* AC_OK for https:// URLs, and http:// ones whose host is loopback. */
 enum ac_err url_check_scheme(const char *url, const char *what);

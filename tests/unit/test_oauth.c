@@ -129,6 +129,17 @@ static void test_access_token(void)
 	CHECK_INT(parse(200, "{\"access_token\":\"se\\ncret\"}"), AC_NETWORK);
 	CHECK(strstr(ac_message(), "cret") == NULL);
 	CHECK_INT(parse(200, "{\"access_token\":\"se\\rcret\"}"), AC_NETWORK);
+	CHECK_INT(parse(200, "{\"access_token\":\"a\\tb\"}"), AC_NETWORK);
+	CHECK_INT(parse(200, "{\"access_token\":\"a\\u001bb\"}"), AC_NETWORK);
+	CHECK_INT(parse(200, "{\"access_token\":\"\xc3\xbc\"}"), AC_NETWORK);
+	CHECK_INT(parse(200, "{\"access_token\":\"a\\u007fb\"}"), AC_NETWORK);
+	/* every VSCHAR is fine */
+	CHECK_INT(parse(200, "{\"access_token\":\" !#~=+/.\"}"), AC_OK);
+	/* a stale OAuth error from an earlier answer is forgotten */
+	ac_set_oauth_error("invalid_client");
+	token_release(&tok);
+	CHECK_INT(oauth_parse_response(500, "", 0, NOW, &tok), AC_NETWORK);
+	CHECK(ac_oauth_error() == NULL);
 	/* 200 with an error and no token */
 	CHECK_INT(parse(200, "{\"error\":\"server_error\"}"), AC_NETWORK);
 	CHECK(strstr(ac_message(), "server_error") != NULL);

@@ -1,0 +1,106 @@
+/* helper/sapkey.c: SAP AI Core service keys, good and hostile. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../helper/sapkey.h"
+#include "../../helper/secmem.h"
+#include "check.h"
+
+static enum ac_err parse(const char *s, struct sap_key *k)
+{
+	return sap_key_parse(s, strlen(s), k);
+}
+
+#define URLS "\"serviceurls\":{\"AI_API_URL\":\"https://api.ai.example.com\"}"
+
+static void test_good(void)
+{
+	struct sap_key k;
+
+	CHECK_INT(parse("{\"clientid\":\"sb-1|aicore\",\"clientsecret\":\"S3cr=t\","
+			"\"url\":\"https://tenant.authentication.sap.hana.ondemand.com\","
+			URLS ",\"identityzone\":\"z\"}", &k), AC_OK);
+	CHECK_STR(k.client_id, "sb-1|aicore");
+	CHECK_STR(k.client_secret, "S3cr=t");
+	CHECK_STR(k.token_url, "https://tenant.authentication.sap.hana.ondemand.com/oauth/token");
+	CHECK_STR(k.api_url, "https://api.ai.example.com/v2");
+	CHECK_STR(k.api_host, "api.ai.example.com");
+	sap_key_release(&k);
+	CHECK(k.client_secret == NULL);
+
+	/* wrapped in "credentials"; suffixes already present; trailing slashes */
+	CHECK_INT(parse("{\"credentials\":{\"clientid\":\"c\",\"clientsecret\":\"s\","
+			"\"url\":\"https://auth.example/oauth/token\","
+			"\"serviceurls\":{\"AI_API_URL\":\"https://api.example:8443/v2/\"}}}", &k), AC_OK);
+	CHECK_STR(k.token_url, "https://auth.example/oauth/token");
+	CHECK_STR(k.api_url, "https://api.example:8443/v2");
+	CHECK_STR(k.api_host, "api.example");
+	sap_key_release(&k);
+	CHECK_INT(parse("{\"clientid\":\"c\",\"clientsecret\":\"s\",\"url\":\"https://auth.example///\","
+			URLS "}", &k), AC_OK);
+	CHECK_STR(k.token_url, "https://auth.example/oauth/token");
+	sap_key_release(&k);
+	/* loopback http for tests */
+	CHECK_INT(parse("{\"clientid\":\"c\",\"clientsecret\":\"s\",\"url\":\"http://127.0.0.1:9/\","
+			"\"serviceurls\":{\"AI_API_URL\":\"http://localhost:8\"}}", &k), AC_OK);
+	CHECK_STR(k.token_url, "http://127.0.0.1:9/oauth/token");
+	CHECK_STR(k.api_url, "http://localhost:8/v2");
+	sap_key_release(&k);
+}
+
+static void bad(const char *s, const char *want)
+{
+	struct sap_key k;
+
+	CHECK_INT(parse(s, &k), AC_USAGE);
+	CHECK(k.client_id == NULL && k.client_secret == NULL);
+	if (!strstr(ac_message(), want)) {
+		fprintf(stderr, "message \"%s\" lacks \"%s\"\n", ac_message(), want);
+		CHECK(0);
+	}
+	/* never quote the secret */
+	CHECK(strstr(ac_message(), "TOPSECRET") == NULL);
+}
+
+static void test_bad(void)
+{
+	char *big;
+
+	bad("", "not a JSON object");
+	bad("[1]", "not a JSON object");
+	bad("{\"clientid\":\"c\"", "not a JSON object");
+	bad("{\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\"," URLS "}", "clientid");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\"," URLS "}", "url");
+	bad("{\"clientid\":\"c\",\"url\":\"https://a\"," URLS "}", "no clientsecret");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"\",\"url\":\"https://a\"," URLS "}", "no clientsecret");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\"}", "AI_API_URL");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\",\"serviceurls\":\"x\"}", "AI_API_URL");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\",\"serviceurls\":{\"AI_API_URL\":5}}", "AI_API_URL");
+	bad("{\"clientid\":5,\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\"," URLS "}", "clientid");
+	bad("{\"clientid\":\"c\\nx\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\"," URLS "}", "clientid");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"http://auth.example\"," URLS "}", "https");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\","
+	    "\"serviceurls\":{\"AI_API_URL\":\"http://api.example\"}}", "AI_API_URL");
+	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://u@a\"," URLS "}", "url");
+	/* mTLS keys: certificate instead of a secret */
+	bad("{\"clientid\":\"c\",\"certificate\":\"-----BEGIN CERTIFICATE-----\",\"key\":\"k\","
+	    "\"certurl\":\"https://a.cert\",\"url\":\"https://a\"," URLS "}", "mTLS");
+	bad("{\"credentials\":{\"clientid\":\"c\",\"certificate\":\"PEM\",\"url\":\"https://a\"," URLS "}}",
+	    "create a key with a client secret");
+
+	big = malloc(SAPKEY_MAX + 2);
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	memset(big, ' ', SAPKEY_MAX + 1);
+	big[SAPKEY_MAX + 1] = '\0';
+	bad(big, "larger than");
+	free(big);
+}
+
+int main(void)
+{
+	test_good();
+	test_bad();
+	return check_done("test_sapkey");
+}
