@@ -366,10 +366,6 @@ enum ac_err profile_validate(const struct profile *p)
 		if (strpbrk(p->tenant, "/?#%"))
 			return ac_fail(AC_USAGE, "profile %s: tenant must be a tenant id or domain name",
 				       p->name);
-		/* agent-user may also take its user per call (--user) */
-		if (p->user && p->mode != MODE_AGENT_USER)
-			return ac_fail(AC_USAGE, "profile %s: user applies to mode agent-user only",
-				       p->name);
 		/* read by kubectl/git-spawned processes whose cwd varies */
 		if (p->client_assertion_file && p->client_assertion_file[0] != '/')
 			return ac_fail(AC_USAGE, "profile %s: client_assertion_file must be an absolute path",

@@ -55,9 +55,6 @@ t_exit "http authority refused off loopback" 2 "$AC" profile add "x-$P" --type e
 	--tenant "$TENANT" --blueprint-app-id "$BP" --agent-app-id "$AG" \
 	--authority http://login.example.com --secret-stdin </dev/null
 t_contains "authority message" "$ERR" "https://"
-t_exit "user only for agent-user" 2 "$AC" profile add "x-$P" --type entra-agent \
-	--tenant "$TENANT" --blueprint-app-id "$BP" --agent-app-id "$AG" --user "$UPN" \
-	--secret-stdin </dev/null
 t_exit "bad mode" 2 "$AC" profile add "x-$P" --type entra-agent --tenant "$TENANT" \
 	--blueprint-app-id "$BP" --agent-app-id "$AG" --mode sudo --secret-stdin </dev/null
 
