@@ -309,25 +309,28 @@ run emu_curl en "$TOKEN_PATH" -X POST -w '\n%{http_code}' \
 	--data-urlencode scope=api://AzureADTokenExchange/.default
 t_contains "step 1 without fmi_path: refused" "$OUT" "'fmi_path'"
 
-# ---- kubectl exec credential plugin (once the front-end exists)
-run env KUBERNETES_EXEC_INFO='{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}' \
-	"$AC" kube "$PU"
-if printf '%s' "$ERR" | grep -q "not implemented"; then
-	echo "# agentcred kube not implemented yet: not checked"
-else
-	t_eq "kube: exit 0" 0 "$RC"
-	t_eq "kube: agent-user token" "$OID" "$(claims "$(json_get "$OUT" 'j["status"]["token"]')" 'c["oid"]')"
-fi
+# ---- kubectl exec credential plugin (obo needs a user token, which an
+# exec plugin has no way to receive: autonomous-app and agent-user only)
+KEI='{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}'
+run env KUBERNETES_EXEC_INFO="$KEI" "$AC" kube "$PU"
+t_eq "kube agent-user: exit 0" 0 "$RC"
+t_eq "kube agent-user: the user's token" "$OID" \
+	"$(claims "$(json_get "$OUT" 'j["status"]["token"]')" 'c["oid"]')"
+run env KUBERNETES_EXEC_INFO="$KEI" "$AC" kube "$P"
+t_eq "kube autonomous-app: exit 0" 0 "$RC"
+t_eq "kube autonomous-app: the agent's token" "$AG" \
+	"$(claims "$(json_get "$OUT" 'j["status"]["token"]')" 'c["sub"]')"
 
 # ---- a Graph-style API through agentcred curl (contrib/entra-agent-graph)
 "$AC" forget "$P"
 run env AGENTCRED="$AC" sh "$TOP/contrib/entra-agent-graph" "$P" "$URL_en" --cacert "$CA"
-if printf '%s' "$ERR" | grep -q "not implemented"; then
-	echo "# agentcred curl not implemented yet: entra-agent-graph not checked"
-else
-	t_eq "entra-agent-graph: exit 0" 0 "$RC"
-	t_eq "entra-agent-graph: Graph answered" "$UPN" \
-		"$(json_get "$OUT" 'j["value"][0]["userPrincipalName"]')"
-fi
+t_eq "entra-agent-graph: exit 0" 0 "$RC"
+t_eq "entra-agent-graph: Graph answered" "$UPN" \
+	"$(json_get "$OUT" 'j["value"][0]["userPrincipalName"]')"
+emu_set en '{"secret": "rotated"}' >/dev/null
+"$AC" forget "$P"
+run env AGENTCRED="$AC" sh "$TOP/contrib/entra-agent-graph" "$P" "$URL_en" --cacert "$CA"
+t_eq "entra-agent-graph, no token: agentcred's exit 4" 4 "$RC"
+t_eq "entra-agent-graph, no token: Graph not called" 1 "$(emu_count en /v1.0/users)"
 
 t_done
