@@ -366,6 +366,13 @@ enum ac_err profile_validate(const struct profile *p)
 		if (strpbrk(p->tenant, "/?#%"))
 			return ac_fail(AC_USAGE, "profile %s: tenant must be a tenant id or domain name",
 				       p->name);
+		/* read by kubectl/git-spawned processes whose cwd varies */
+		if (p->client_assertion_file && p->client_assertion_file[0] != '/')
+			return ac_fail(AC_USAGE, "profile %s: client_assertion_file must be an absolute path",
+				       p->name);
+		if (p->client_assertion_file && p->secret_env)
+			return ac_fail(AC_USAGE, "profile %s: use either client_assertion_file or secret_env, not both",
+				       p->name);
 		break;
 	case PT_FOUNDATIONALLM: {
 		long long t;
