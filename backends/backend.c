@@ -22,6 +22,8 @@ const struct backend *backend_for(enum profile_type type)
 
 enum ac_err profile_secret(const struct profile *p, char **secret)
 {
+	enum ac_err err;
+
 	if (p->secret_env) {
 		const char *v = getenv(p->secret_env);
 
@@ -31,5 +33,10 @@ enum ac_err profile_secret(const struct profile *p, char **secret)
 		*secret = xstrdup(v);
 		return AC_OK;
 	}
-	return kr_client_secret_get(p->name, secret);
+	/*
+	 * A profile without its secret is a configuration problem (exit 2),
+	 * not a failure of the keyring: the message says how to store it.
+	 */
+	err = kr_client_secret_get(p->name, secret);
+	return err == AC_NOTFOUND ? AC_USAGE : err;
 }

@@ -130,6 +130,12 @@ printf '%s' cc-secret | "$AC" profile add "sap-$P" --type client-credentials \
 	--header AI-Resource-Group=rg7 --host api.ai.example.com --secret-stdin
 t_ok "sap token" "$AC" token "sap-$P"
 
+# ---- a profile whose secret was deleted behind our back: exit 2, says how to fix
+"$AC" forget "sap-$P"
+secret-tool clear kind client-secret profile "sap-$P"
+t_exit "missing secret: exit 2" 2 "$AC" token "sap-$P"
+t_contains "missing secret: says how to store it" "$ERR" "agentcred profile add sap-$P"
+
 # ---- secrets never on the command line
 t_exit "--secret refused" 2 "$AC" profile add "x-$P" --type client-credentials \
 	--token-url "$TOKEN_URL" --client-id a --secret hunter2
