@@ -47,3 +47,34 @@ enum ac_err write_out(int fd, const char *buf, size_t len)
 	}
 	return AC_OK;
 }
+
+enum ac_err token_args_parse(int argc, char **argv, unsigned allow,
+			     const char *usage, struct token_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		int has_value = i + 1 < argc;
+
+		if ((allow & TA_DASHDASH) && !strcmp(o, "--")) {
+			a->rest = i + 1;
+			break;
+		}
+		if ((allow & TA_SCOPE) && !strcmp(o, "--scope") && has_value)
+			a->scope = argv[++i];
+		else if ((allow & TA_USER) && !strcmp(o, "--user") && has_value)
+			a->user = argv[++i];
+		else if ((allow & TA_USER_TOKEN_FILE) &&
+			 !strcmp(o, "--user-token-file") && has_value)
+			a->user_token_file = argv[++i];
+		else if (o[0] != '-' && !a->name)
+			a->name = o;
+		else
+			return ac_fail(AC_USAGE, "%s", usage);
+	}
+	if (!a->name || ((allow & TA_DASHDASH) && !a->rest))
+		return ac_fail(AC_USAGE, "%s", usage);
+	return AC_OK;
+}

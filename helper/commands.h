@@ -43,6 +43,28 @@ enum ac_err get_profile_token(struct profile *p, const char *scope,
 			      const char *user, const char *user_token,
 			      struct token *out);
 
+/*
+ * The per-call options of the token front-ends (token, kube, curl,
+ * curl-config): NAME [--scope S] [--user U] [--user-token-file F|-], the
+ * ones a command takes named by allow; with TA_DASHDASH the options end at
+ * "--" (required) and rest is the index after it.  AC_USAGE with usage
+ * for anything else.
+ */
+enum token_args_allow {
+	TA_SCOPE = 1,
+	TA_USER = 2,
+	TA_USER_TOKEN_FILE = 4,
+	TA_DASHDASH = 8
+};
+
+struct token_args {
+	const char *name, *scope, *user, *user_token_file;
+	int rest;
+};
+
+enum ac_err token_args_parse(int argc, char **argv, unsigned allow,
+			     const char *usage, struct token_args *a);
+
 /* Write all of buf to fd (stdout answers); AC_FAIL on error. */
 enum ac_err write_out(int fd, const char *buf, size_t len);
 

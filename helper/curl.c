@@ -35,40 +35,8 @@
 #define USAGE_CONFIG "usage: agentcred curl-config NAME [--scope S] [--user UPN|OID]"
 #define USAGE_CURL "usage: agentcred curl NAME [--scope S] [--user UPN|OID] -- CURL-ARGS..."
 
-struct curl_opts {
-	const char *name, *scope, *user;
-	int rest;		/* index of the first curl argument */
-};
-
-/* Our options up to "--" (curl mode) or the end (curl-config). */
-static enum ac_err parse_opts(int argc, char **argv, int want_dashdash,
-			      struct curl_opts *o)
-{
-	const char *usage = want_dashdash ? USAGE_CURL : USAGE_CONFIG;
-	int i;
-
-	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		if (want_dashdash && !strcmp(argv[i], "--")) {
-			o->rest = i + 1;
-			break;
-		}
-		if (!strcmp(argv[i], "--scope") && i + 1 < argc)
-			o->scope = argv[++i];
-		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
-			o->user = argv[++i];
-		else if (argv[i][0] != '-' && !o->name)
-			o->name = argv[i];
-		else
-			return ac_fail(AC_USAGE, "%s", usage);
-	}
-	if (!o->name || (want_dashdash && !o->rest))
-		return ac_fail(AC_USAGE, "%s", usage);
-	return AC_OK;
-}
-
 /* The config lines for the profile's token; out holds secrets. */
-static enum ac_err config_text(struct config *cfg, const struct curl_opts *o,
+static enum ac_err config_text(struct config *cfg, const struct token_args *o,
 			       struct sbuf *out)
 {
 	struct profile *p;
@@ -89,11 +57,11 @@ static enum ac_err config_text(struct config *cfg, const struct curl_opts *o,
 
 enum ac_err cmd_curl_config(struct config *cfg, int argc, char **argv)
 {
-	struct curl_opts o;
+	struct token_args o;
 	struct sbuf out = SBUF_INIT;
 	enum ac_err err;
 
-	if ((err = parse_opts(argc, argv, 0, &o)))
+	if ((err = token_args_parse(argc, argv, TA_SCOPE | TA_USER, USAGE_CONFIG, &o)))
 		return err;
 	if (!(err = config_text(cfg, &o, &out)))
 		err = write_out(1, out.buf, out.len);
@@ -162,7 +130,7 @@ static int is_disable(const char *a)
 
 enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
 {
-	struct curl_opts o;
+	struct token_args o;
 	struct sbuf text = SBUF_INIT;
 	static char curl_default[] = "curl", opt_config[] = "-K";
 	char *curl = getenv("AGENTCRED_CURL");
@@ -170,7 +138,7 @@ enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
 	int fds[2], n = 0, i;
 	enum ac_err err;
 
-	if ((err = parse_opts(argc, argv, 1, &o)))
+	if ((err = token_args_parse(argc, argv, TA_SCOPE | TA_USER | TA_DASHDASH, USAGE_CURL, &o)))
 		return err;
 	if ((err = config_text(cfg, &o, &text))) {
 		sbuf_release(&text);

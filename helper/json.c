@@ -205,33 +205,22 @@ static enum ac_err read_user_token(const char *file, char **out)
 
 enum ac_err cmd_token(struct config *cfg, int argc, char **argv)
 {
-	const char *name = NULL, *scope = NULL, *user = NULL, *file = NULL;
+	struct token_args a;
 	char *user_token = NULL;
 	struct profile *p;
 	struct token t = { 0 };
 	struct sbuf out = SBUF_INIT;
 	enum ac_err err;
-	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--scope") && i + 1 < argc)
-			scope = argv[++i];
-		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
-			user = argv[++i];
-		else if (!strcmp(argv[i], "--user-token-file") && i + 1 < argc)
-			file = argv[++i];
-		else if (argv[i][0] != '-' && !name)
-			name = argv[i];
-		else
-			return ac_fail(AC_USAGE, "usage: agentcred token NAME [--scope S] [--user UPN|OID] [--user-token-file F|-]");
-	}
-	if (!name)
-		return ac_fail(AC_USAGE, "usage: agentcred token NAME [--scope S] [--user UPN|OID] [--user-token-file F|-]");
-	if ((err = find_profile(cfg, name, &p)))
+	if ((err = token_args_parse(argc, argv, TA_SCOPE | TA_USER | TA_USER_TOKEN_FILE,
+				    "usage: agentcred token NAME [--scope S] [--user UPN|OID] [--user-token-file F|-]",
+				    &a)))
 		return err;
-	if (file && (err = read_user_token(file, &user_token)))
+	if ((err = find_profile(cfg, a.name, &p)))
 		return err;
-	err = get_profile_token(p, scope, user, user_token, &t);
+	if (a.user_token_file && (err = read_user_token(a.user_token_file, &user_token)))
+		return err;
+	err = get_profile_token(p, a.scope, a.user, user_token, &t);
 	sec_free(user_token);
 	if (err)
 		return err;

@@ -35,30 +35,19 @@ static enum ac_err exec_info(struct kube_info *info)
 
 enum ac_err cmd_kube(struct config *cfg, int argc, char **argv)
 {
-	const char *name = NULL, *scope = NULL, *user = NULL;
+	struct token_args a;
 	struct kube_info info;
 	struct profile *p;
 	struct token t = { 0 };
 	struct sbuf out = SBUF_INIT;
 	enum ac_err err;
-	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--scope") && i + 1 < argc)
-			scope = argv[++i];
-		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
-			user = argv[++i];
-		else if (argv[i][0] != '-' && !name)
-			name = argv[i];
-		else
-			return ac_fail(AC_USAGE, USAGE);
-	}
-	if (!name)
-		return ac_fail(AC_USAGE, USAGE);
+	if ((err = token_args_parse(argc, argv, TA_SCOPE | TA_USER, USAGE, &a)))
+		return err;
 	/* A bad request fails before any token is fetched. */
-	if ((err = find_profile(cfg, name, &p)) ||
+	if ((err = find_profile(cfg, a.name, &p)) ||
 	    (err = exec_info(&info)) ||
-	    (err = get_profile_token(p, scope, user, NULL, &t)))
+	    (err = get_profile_token(p, a.scope, a.user, NULL, &t)))
 		return err;
 
 	kube_answer(info.api, t.access_token,

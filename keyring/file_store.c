@@ -561,19 +561,10 @@ static void fill_item(struct kr_item *out, const cJSON *it)
 
 static void fs_free_items(struct kr_item *items, size_t count)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; items && i < count; i++) {
-		for (j = 0; j < items[i].nattrs; j++) {
-			free(items[i].names[j]);
-			free(items[i].values[j]);
-		}
-		free(items[i].names);
-		free(items[i].values);
-		free(items[i].schema);
-		free(items[i].label);
-		sec_free(items[i].secret);
-	}
+	for (i = 0; items && i < count; i++)
+		kr_item_release(&items[i]);
 	free(items);
 }
 

@@ -56,6 +56,21 @@ enum ac_err keyring_get(const struct keyring_ops **ops)
 	return AC_OK;
 }
 
+void kr_item_release(struct kr_item *item)
+{
+	size_t j;
+
+	for (j = 0; j < item->nattrs; j++) {
+		free(item->names[j]);
+		free(item->values[j]);
+	}
+	free(item->names);
+	free(item->values);
+	free(item->schema);
+	free(item->label);
+	sec_free(item->secret);
+}
+
 const char *kr_item_attr(const struct kr_item *item, const char *name)
 {
 	size_t i;

@@ -79,6 +79,12 @@ extern const struct keyring_ops file_store_ops;
 /* Override $XDG_DATA_HOME/agentcred/secrets.json (tests, fuzzers). */
 void file_store_set_path(const char *path);
 
+/*
+ * Free what a store put in one item (names, values, schema, label; the
+ * secret wiped); the store releases its own handle.
+ */
+void kr_item_release(struct kr_item *item);
+
 /* Attribute value of an item, NULL when absent. */
 const char *kr_item_attr(const struct kr_item *item, const char *name);
 
