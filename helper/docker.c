@@ -108,21 +108,30 @@ static enum ac_err keyring_lookup(const struct keyring_ops *ops, const char *ser
 	return ops->search(KR_SCHEMA_DOCKER, attrs, ARRAY_SIZE(attrs), 0, items, n);
 }
 
+/* get and erase read the bare server URL. */
+static enum ac_err read_server(char **server)
+{
+	char *buf = NULL;
+	size_t len;
+	enum ac_err err;
+
+	err = read_input(&buf, &len);
+	if (!err)
+		err = dockerproto_parse_server(buf, len, server);
+	sec_free(buf);
+	return err;
+}
+
 static enum ac_err docker_get(struct config *cfg)
 {
 	const struct keyring_ops *ops;
 	struct kr_item *items = NULL;
 	size_t n = 0, i;
-	char *buf = NULL, *server = NULL;
-	size_t len;
+	char *server = NULL;
 	struct profile *p;
 	enum ac_err err;
 
-	err = read_input(&buf, &len);
-	if (!err)
-		err = dockerproto_parse_server(buf, len, &server);
-	sec_free(buf);
-	if (err)
+	if ((err = read_server(&server)))
 		return err;
 	p = docker_profile(cfg, server);
 	if (p) {
@@ -209,16 +218,11 @@ out:
 static enum ac_err docker_erase(struct config *cfg)
 {
 	const struct keyring_ops *ops;
-	char *buf = NULL, *server = NULL;
-	size_t len;
+	char *server = NULL;
 	struct profile *p;
 	enum ac_err err;
 
-	err = read_input(&buf, &len);
-	if (!err)
-		err = dockerproto_parse_server(buf, len, &server);
-	sec_free(buf);
-	if (err)
+	if ((err = read_server(&server)))
 		return err;
 	p = docker_profile(cfg, server);
 	if (p) {
