@@ -13,7 +13,9 @@
  *  - every open goes through the directory descriptor with O_NOFOLLOW, so
  *    a symlink swapped in later is not followed either;
  *  - the file is replaced atomically: a fresh O_EXCL temporary file in the
- *    same directory, write, fsync, rename, fsync of the directory;
+ *    same directory, write, fsync, rename, fsync of the directory; a
+ *    temporary file found while we hold the lock was left by a writer
+ *    that died, and is removed (it holds secrets, maybe removed ones);
  *  - read-modify-write runs under an flock on secrets.json.lock beside it,
  *    so concurrent writers never lose each other's entries (readers need no
  *    lock: they see either the old or the new file);
@@ -22,6 +24,7 @@
  *  - every buffer that held the file or a secret is wiped (sec_free, and
  *    cJSON allocates through the wiping hooks).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -388,6 +391,32 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Called with the lock held, so no live writer owns a ".<base>." file:
+ * each one is what a killed agentcred left between create and rename.
+ */
+static void drop_leftovers(const struct location *loc, int dirfd)
+{
+	struct sbuf prefix = SBUF_INIT;
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	sbuf_addf(&prefix, ".%s.", loc->base.buf);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix.buf, prefix.len))
+			unlinkat(dirfd, de->d_name, 0);
+	closedir(d);
+	sbuf_release(&prefix);
+}
+
 /* Atomic replace: temporary file, fsync, rename, fsync of the directory. */
 static enum ac_err save(const struct location *loc, int dirfd, const cJSON *root)
 {
@@ -405,6 +434,7 @@ static enum ac_err save(const struct location *loc, int dirfd, const cJSON *root
 			      loc->path.buf, STORE_MAX >> 20);
 		goto out;
 	}
+	drop_leftovers(loc, dirfd);
 	for (tries = 0; tries < 100 && fd < 0; tries++) {
 		struct timespec ts;
 
