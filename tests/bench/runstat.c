@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,11 +28,6 @@ int main(int argc, char **argv)
 	const char *pre = NULL;
 	int n, i, failures = 0;
 
-	if (argc >= 5 && argv[2][0] == '-' && argv[2][1] == 'p' && !argv[2][2]) {
-		pre = argv[3];
-		argv += 2;
-		argc -= 2;
-	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: runstat N [-p PRECMD] CMD [ARGS...]\n");
 		return 2;
@@ -39,6 +35,13 @@ int main(int argc, char **argv)
 	n = atoi(argv[1]);
 	if (n < 1)
 		return 2;
+	/* drop "-p PRECMD", keeping N in argv[1] and CMD at argv[2] */
+	if (argc >= 5 && !strcmp(argv[2], "-p")) {
+		pre = argv[3];
+		argv[3] = argv[1];
+		argv += 2;
+		argc -= 2;
+	}
 	us = calloc((size_t)n, sizeof(*us));
 	if (!us)
 		return 1;
