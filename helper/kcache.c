@@ -33,6 +33,7 @@ typedef int32_t key_serial_t;
 /* possessor: all; user: view, read, write, search, setattr; group, other: none */
 #define KEY_PERMS		0x3f2f0000u
 #define MAX_VALUE		(64 * 1024)
+#define FIRST_READ		4096
 
 static int enabled = 1;
 
@@ -82,8 +83,24 @@ int kcache_get(const char *profile, const char *hexkey, char **value, size_t *le
 	id = search(desc);
 	if (id < 0)
 		return -1;
-	buf = xmalloc(MAX_VALUE + 1);
-	n = keyctl(KEYCTL_READ, (unsigned long)id, (unsigned long)buf, MAX_VALUE, 0);
+	/*
+	 * A token fits in FIRST_READ nearly always; reading into a 64 KiB
+	 * buffer would fault in and wipe 16 pages on every hit (a fifth of
+	 * the hit's instructions).  KEYCTL_READ returns the full size even
+	 * when the buffer is short, so a bigger value costs one more call.
+	 */
+	buf = xmalloc(FIRST_READ + 1);
+	n = keyctl(KEYCTL_READ, (unsigned long)id, (unsigned long)buf, FIRST_READ, 0);
+	if (n > FIRST_READ && n <= MAX_VALUE) {
+		long size = n;
+
+		sec_free(buf);
+		buf = xmalloc((size_t)size + 1);
+		n = keyctl(KEYCTL_READ, (unsigned long)id, (unsigned long)buf,
+			   (unsigned long)size, 0);
+		if (n > size)
+			n = -1;	/* replaced by a bigger value meanwhile: a miss */
+	}
 	if (n < 0 || n > MAX_VALUE) {
 		sec_free(buf);
 		return -1;
