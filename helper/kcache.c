@@ -56,10 +56,44 @@ static void describe(const char *profile, const char *hexkey, char *out, size_t 
 	snprintf(out, len, "agentcred:%s:%s", profile, hexkey);
 }
 
+#ifdef AGENTCRED_TEST_BUILD
+/*
+ * Test builds only: AGENTCRED_TEST_KEYCTL=EPERM|ENOSYS makes every key
+ * system call fail as a seccomp filter or an old kernel would, so the
+ * "kernel refuses" path can be tested without a container.
+ */
+static int refused(void)
+{
+	const char *e = getenv("AGENTCRED_TEST_KEYCTL");
+
+	if (e && !strcmp(e, "EPERM"))
+		errno = EPERM;
+	else if (e && !strcmp(e, "ENOSYS"))
+		errno = ENOSYS;
+	else
+		return 0;
+	return 1;
+}
+#else
+static int refused(void)
+{
+	return 0;
+}
+#endif
+
 static long keyctl(int cmd, unsigned long a, unsigned long b, unsigned long c,
 		   unsigned long d)
 {
+	if (refused())
+		return -1;
 	return syscall(SYS_keyctl, cmd, a, b, c, d);
+}
+
+static long add_key(const char *desc, const char *value, size_t len)
+{
+	if (refused())
+		return -1;
+	return syscall(SYS_add_key, "user", desc, value, len, KEY_SPEC_USER_KEYRING);
 }
 
 static key_serial_t search(const char *desc)
@@ -122,7 +156,7 @@ void kcache_put(const char *profile, const char *hexkey, const char *value,
 		return;
 	kcache_drop(profile, hexkey);
 	describe(profile, hexkey, desc, sizeof(desc));
-	id = syscall(SYS_add_key, "user", desc, value, len, KEY_SPEC_USER_KEYRING);
+	id = add_key(desc, value, len);
 	if (id < 0) {
 		log_verbose("kernel keyring refused the token (%s); using the Secret Service only",
 			    strerror(errno));
