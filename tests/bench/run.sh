@@ -15,7 +15,9 @@
 #    by runstat itself, so no baseline pays for an `sh -c` or env(1) and
 #    nothing has to be subtracted;
 #  - the commands of one comparison are interleaved run by run, so load
-#    from other processes on a shared machine hits them alike;
+#    from other processes on a shared machine hits them alike; and only
+#    they: the light kernel hit and /bin/true are not mixed with the
+#    heavy GLib commands, whose after-effects would add to both;
 #  - medians, not means; peak RSS is the largest of the timed runs;
 #  - the cold baselines do the same work as the cold miss: secret-tool
 #    lookup of one item, one TLS POST of the same form to the same server
@@ -67,12 +69,13 @@ group() {
 	[ "$i" -eq "${#names[@]}" ] || { echo "bench: runstat gave $i of ${#names[@]} results" >&2; exit 1; }
 }
 
-# Hits: /bin/true, the kernel-keyring hit, the Secret-Service-only hit
-# (kernel level off by the environment variable) and secret-tool lookup,
-# interleaved.
-group "$N" true /bin/true \
-	::: hit "$AC" token "$P" \
-	::: sshit -e AGENTCRED_KERNEL_CACHE=0 "$AC" token "$P" \
+# The kernel-keyring hit and /bin/true, interleaved with each other only:
+# a heavy neighbour (a GLib process exiting, gnome-keyring busy on the
+# other CPU) would add the same time to both and flatter the ratio.
+group "$N" true /bin/true ::: hit "$AC" token "$P"
+# The Secret-Service-only hit (kernel level off by the environment
+# variable) and secret-tool lookup, interleaved.
+group "$N" sshit -e AGENTCRED_KERNEL_CACHE=0 "$AC" token "$P" \
 	::: lookup secret-tool lookup bench "$UNIQ"
 
 # The cold miss and its three baselines, interleaved.  `forget` (not
