@@ -11,6 +11,11 @@
  *    OP_TIMEOUT_MS (PROMPT_TIMEOUT_MS while a user can answer a prompt);
  *  - never create a collection (that needs a prompt): stores go into the
  *    existing default collection, or fail;
+ *  - few D-Bus round trips, since each costs about a millisecond: one bus
+ *    connection; reading one secret is SearchItems + GetSecret by path as
+ *    in `secret-tool lookup` (no SecretItem objects); the default
+ *    collection is checked by ReadAlias + its Locked property, once per
+ *    process; the provider check runs only to explain a failure;
  *  - secrets: values we store are handed to libsecret in a SecretValue that
  *    owns our own xmalloc()ed copy and frees it with sec_free(); values we
  *    read are copied into xmalloc()ed memory and the SecretValue dropped at
