@@ -33,6 +33,7 @@ typedef int32_t key_serial_t;
 /* possessor: all; user: view, read, write, search, setattr; group, other: none */
 #define KEY_PERMS		0x3f2f0000u
 #define MAX_VALUE		(64 * 1024)
+#define FIRST_READ		4096
 
 static int enabled = 1;
 
@@ -55,10 +56,44 @@ static void describe(const char *profile, const char *hexkey, char *out, size_t 
 	snprintf(out, len, "agentcred:%s:%s", profile, hexkey);
 }
 
+#ifdef AGENTCRED_TEST_BUILD
+/*
+ * Test builds only: AGENTCRED_TEST_KEYCTL=EPERM|ENOSYS makes every key
+ * system call fail as a seccomp filter or an old kernel would, so the
+ * "kernel refuses" path can be tested without a container.
+ */
+static int refused(void)
+{
+	const char *e = getenv("AGENTCRED_TEST_KEYCTL");
+
+	if (e && !strcmp(e, "EPERM"))
+		errno = EPERM;
+	else if (e && !strcmp(e, "ENOSYS"))
+		errno = ENOSYS;
+	else
+		return 0;
+	return 1;
+}
+#else
+static int refused(void)
+{
+	return 0;
+}
+#endif
+
 static long keyctl(int cmd, unsigned long a, unsigned long b, unsigned long c,
 		   unsigned long d)
 {
+	if (refused())
+		return -1;
 	return syscall(SYS_keyctl, cmd, a, b, c, d);
+}
+
+static long add_key(const char *desc, const char *value, size_t len)
+{
+	if (refused())
+		return -1;
+	return syscall(SYS_add_key, "user", desc, value, len, KEY_SPEC_USER_KEYRING);
 }
 
 static key_serial_t search(const char *desc)
@@ -82,8 +117,24 @@ int kcache_get(const char *profile, const char *hexkey, char **value, size_t *le
 	id = search(desc);
 	if (id < 0)
 		return -1;
-	buf = xmalloc(MAX_VALUE + 1);
-	n = keyctl(KEYCTL_READ, (unsigned long)id, (unsigned long)buf, MAX_VALUE, 0);
+	/*
+	 * A token fits in FIRST_READ nearly always; reading into a 64 KiB
+	 * buffer would fault in and wipe 16 pages on every hit (a fifth of
+	 * the hit's instructions).  KEYCTL_READ returns the full size even
+	 * when the buffer is short, so a bigger value costs one more call.
+	 */
+	buf = xmalloc(FIRST_READ + 1);
+	n = keyctl(KEYCTL_READ, (unsigned long)id, (unsigned long)buf, FIRST_READ, 0);
+	if (n > FIRST_READ && n <= MAX_VALUE) {
+		long size = n;
+
+		sec_free(buf);
+		buf = xmalloc((size_t)size + 1);
+		n = keyctl(KEYCTL_READ, (unsigned long)id, (unsigned long)buf,
+			   (unsigned long)size, 0);
+		if (n > size)
+			n = -1;	/* replaced by a bigger value meanwhile: a miss */
+	}
 	if (n < 0 || n > MAX_VALUE) {
 		sec_free(buf);
 		return -1;
@@ -105,7 +156,7 @@ void kcache_put(const char *profile, const char *hexkey, const char *value,
 		return;
 	kcache_drop(profile, hexkey);
 	describe(profile, hexkey, desc, sizeof(desc));
-	id = syscall(SYS_add_key, "user", desc, value, len, KEY_SPEC_USER_KEYRING);
+	id = add_key(desc, value, len);
 	if (id < 0) {
 		log_verbose("kernel keyring refused the token (%s); using the Secret Service only",
 			    strerror(errno));

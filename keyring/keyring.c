@@ -93,8 +93,8 @@ static enum ac_err get_one(const struct kr_attr *attrs, size_t nattrs,
 
 	if ((err = keyring_get(&ops)))
 		return err;
-	err = ops->search(KR_SCHEMA_AGENTCRED, attrs, nattrs, KR_FIRST_ONLY,
-			  &items, &n);
+	err = ops->search(KR_SCHEMA_AGENTCRED, attrs, nattrs,
+			  KR_FIRST_ONLY | KR_SECRET_ONLY, &items, &n);
 	if (err)
 		return err;
 	if (!n || !items[0].secret) {

@@ -41,7 +41,13 @@ struct kr_item {
 
 enum kr_search_flags {
 	KR_ANY_SCHEMA = 1,	/* do not match the schema name (git compat) */
-	KR_FIRST_ONLY = 2	/* one item is enough */
+	KR_FIRST_ONLY = 2,	/* one item is enough */
+	/*
+	 * The caller reads only ->secret: a store may leave schema, label,
+	 * attributes and handle empty (the Secret Service then needs no
+	 * item objects, i.e. fewer D-Bus round trips).
+	 */
+	KR_SECRET_ONLY = 4
 };
 
 /* Module ABI: symbol "agentcred_secret_ops" in agentcred-secret.so. */

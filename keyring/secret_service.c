@@ -11,6 +11,11 @@
  *    OP_TIMEOUT_MS (PROMPT_TIMEOUT_MS while a user can answer a prompt);
  *  - never create a collection (that needs a prompt): stores go into the
  *    existing default collection, or fail;
+ *  - few D-Bus round trips, since each costs about a millisecond: one bus
+ *    connection; reading one secret is SearchItems + GetSecret by path as
+ *    in `secret-tool lookup` (no SecretItem objects); the default
+ *    collection is checked by ReadAlias + its Locked property, once per
+ *    process; the provider check runs only to explain a failure;
  *  - secrets: values we store are handed to libsecret in a SecretValue that
  *    owns our own xmalloc()ed copy and frees it with sec_free(); values we
  *    read are copied into xmalloc()ed memory and the SecretValue dropped at
@@ -26,6 +31,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* the D-Bus path calls (secret-paths.h): stable since libsecret 0.7 */
+#define SECRET_API_SUBJECT_TO_CHANGE 1
 #include <libsecret/secret.h>
 
 #include "../helper/log.h"
@@ -38,6 +45,8 @@
 #define MAX_SCHEMA_ATTRS	32	/* SecretSchema.attributes */
 
 static SecretService *service;
+/* The default collection was seen unlocked: not asked again. */
+static int collection_ok;
 /* After one deadline the service is not asked again by this process. */
 static int timed_out;
 static char timeout_msg[300];
@@ -226,10 +235,16 @@ static enum ac_err check_provider(GDBusConnection *conn, struct watchdog *w)
 	return AC_OK;
 }
 
+/*
+ * One connection and no extra round trip on the way in: whether a
+ * provider exists is asked only when opening the service failed, to say
+ * why.  (Without a provider the bus answers StartServiceByName and the
+ * session call with an error at once, so nothing waits here.)
+ */
 static enum ac_err connect_service(struct watchdog *w)
 {
 	GDBusConnection *conn;
-	GError *error = NULL;
+	GError *error = NULL, *why = NULL;
 	enum ac_err err;
 
 	if (timed_out)
@@ -238,20 +253,48 @@ static enum ac_err connect_service(struct watchdog *w)
 		return AC_OK;
 	if (!have_bus())
 		return ac_fail(AC_KEYRING, "%s", no_bus_msg);
-	conn = g_bus_get_sync(G_BUS_TYPE_SESSION, w->cancel, &error);
+	service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, w->cancel, &error);
+	if (service)
+		return AC_OK;
+	if (w->fired)
+		return fail(w, &error, "opening a Secret Service session");
+	conn = g_bus_get_sync(G_BUS_TYPE_SESSION, w->cancel, &why);
 	if (!conn) {
-		if (w->fired)
-			return fail(w, &error, "connecting to the D-Bus session bus");
 		g_clear_error(&error);
+		if (w->fired)
+			return fail(w, &why, "connecting to the D-Bus session bus");
+		g_clear_error(&why);
 		return ac_fail(AC_KEYRING, "%s", no_bus_msg);
 	}
 	err = check_provider(conn, w);
 	g_object_unref(conn);
-	if (err)
+	if (err) {
+		g_clear_error(&error);
 		return err;
-	service = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, w->cancel, &error);
-	if (!service)
-		return fail(w, &error, "opening a Secret Service session");
+	}
+	return fail(w, &error, "opening a Secret Service session");
+}
+
+/* The Locked property of a collection, by path: one round trip. */
+static enum ac_err collection_locked(struct watchdog *w, const char *path, int *locked)
+{
+	GDBusProxy *proxy = G_DBUS_PROXY(service);
+	GError *error = NULL;
+	GVariant *reply, *v = NULL;
+
+	reply = g_dbus_connection_call_sync(g_dbus_proxy_get_connection(proxy),
+		g_dbus_proxy_get_name(proxy), path,
+		"org.freedesktop.DBus.Properties", "Get",
+		g_variant_new("(ss)", "org.freedesktop.Secret.Collection", "Locked"),
+		G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, OP_TIMEOUT_MS,
+		w->cancel, &error);
+	if (!reply)
+		return fail(w, &error, "looking up the default keyring");
+	g_variant_get(reply, "(v)", &v);
+	*locked = !g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) ||
+		  g_variant_get_boolean(v);
+	g_variant_unref(v);
+	g_variant_unref(reply);
 	return AC_OK;
 }
 
@@ -264,6 +307,34 @@ static enum ac_err default_collection_ready(struct watchdog *w)
 	SecretCollection *coll;
 	GError *error = NULL;
 	enum ac_err err = AC_OK;
+	gchar *path;
+	int locked = 1;
+
+	if (collection_ok)
+		return AC_OK;
+	/*
+	 * ReadAlias and the Locked property: two round trips, where a
+	 * SecretCollection object costs eight (proxy, match rules, GetAll).
+	 * The object is made only to unlock.
+	 */
+	path = secret_service_read_alias_dbus_path_sync(service, "default",
+							w->cancel, &error);
+	if (!path || !strcmp(path, "/")) {
+		g_free(path);
+		if (error)
+			return fail(w, &error, "looking up the default keyring");
+		return ac_fail(AC_KEYRING, "the Secret Service has no default keyring — create one (e.g. in Seahorse, \"Passwords and Keys\") or use --keyring file");
+	}
+	err = collection_locked(w, path, &locked);
+	g_free(path);
+	if (err)
+		return err;
+	if (!locked) {
+		collection_ok = 1;
+		return AC_OK;
+	}
+	if (!can_prompt())
+		return ac_fail(AC_KEYRING, "%s", locked_msg);
 
 	coll = secret_collection_for_alias_sync(service, SECRET_COLLECTION_DEFAULT,
 						SECRET_COLLECTION_NONE, w->cancel, &error);
@@ -288,6 +359,8 @@ static enum ac_err default_collection_ready(struct watchdog *w)
 		}
 	}
 	g_object_unref(coll);
+	if (!err)
+		collection_ok = 1;
 	return err;
 }
 
@@ -429,6 +502,75 @@ static enum ac_err search(struct watchdog *w, const char *schema,
 	return AC_OK;
 }
 
+/*
+ * One secret, nothing else: SearchItems and GetSecret on the first
+ * unlocked path, the two round trips `secret-tool lookup` makes, with no
+ * SecretItem objects (each costs a proxy, match rules and GetAll).
+ * Returns 1 when only locked items matched and a prompt may unlock them:
+ * the caller then takes the general path.
+ */
+static int search_secret(struct watchdog *w, const char *schema,
+			 const struct kr_attr *attrs, size_t nattrs,
+			 unsigned flags, struct kr_item **items,
+			 size_t *count, enum ac_err *err)
+{
+	SecretSchema sch;
+	GHashTable *table;
+	GError *error = NULL;
+	gchar **unlocked = NULL, **locked = NULL;
+	SecretValue *value;
+	struct kr_item *out;
+	const gchar *p;
+	gsize len = 0;
+	int again = 0;
+
+	if ((*err = connect_service(w)))
+		return 0;
+	if ((*err = make_schema(&sch, &table, schema, attrs, nattrs,
+				flags & KR_ANY_SCHEMA)))
+		return 0;
+	if (!secret_service_search_for_dbus_paths_sync(service, &sch, table,
+						       w->cancel, &unlocked,
+						       &locked, &error)) {
+		g_hash_table_unref(table);
+		*err = fail(w, &error, "searching the keyring");
+		return 0;
+	}
+	g_hash_table_unref(table);
+	if (unlocked && unlocked[0]) {
+		value = secret_service_get_secret_for_dbus_path_sync(service,
+					unlocked[0], w->cancel, &error);
+		if (!value) {
+			/* NULL without an error: the item went away */
+			if (error)
+				*err = fail(w, &error, "reading a secret");
+			goto out;
+		}
+		p = secret_value_get(value, &len);
+		out = xcalloc(1, sizeof(*out));
+		out->label = xstrdup("");
+		out->secret = xmalloc(len + 1);
+		memcpy(out->secret, p, len);
+		out->secret[len] = '\0';
+		out->secret_len = len;
+		secret_value_unref(value);
+		*items = out;
+		*count = 1;
+	} else if (locked && locked[0]) {
+		if (can_prompt())
+			again = 1;
+		else
+			*err = ac_fail(AC_KEYRING, "%s", locked_msg);
+	} else if (!can_prompt()) {
+		/* a miss in a locked keyring is no answer either */
+		*err = default_collection_ready(w);
+	}
+out:
+	g_strfreev(unlocked);
+	g_strfreev(locked);
+	return again;
+}
+
 static enum ac_err ss_search(const char *schema, const struct kr_attr *attrs,
 			     size_t nattrs, unsigned flags,
 			     struct kr_item **items, size_t *count)
@@ -442,6 +584,9 @@ static enum ac_err ss_search(const char *schema, const struct kr_attr *attrs,
 	*items = NULL;
 	*count = 0;
 	wd_start(&w);
+	if ((flags & KR_SECRET_ONLY) && (flags & KR_FIRST_ONLY) &&
+	    !search_secret(&w, schema, attrs, nattrs, flags, items, count, &err))
+		goto out;
 	err = search(&w, schema, attrs, nattrs, flags, 1, &list);
 	if (err || !list)
 		goto out;

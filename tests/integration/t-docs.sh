@@ -75,7 +75,7 @@ SRC=$(cd "$TOP" && git ls-files 'helper/*.c' 'backends/*.c' 'keyring/*.c' 2>/dev
 	SRC=$(cd "$TOP" && ls helper/*.c backends/*.c keyring/*.c)
 CODE_ENV=$(cd "$TOP" && cat $SRC |
 	grep -oE 'getenv\("[A-Z_]+"\)' | grep -oE '[A-Z_]{2,}' | sort -u |
-	grep -vx 'AGENTCRED_TEST_NOW')
+	grep -v '^AGENTCRED_TEST_')	# test-build hooks are no interface
 ENVSEC=$(man_section ENVIRONMENT)
 for v in $CODE_ENV; do
 	t_contains "ENVIRONMENT documents $v" "$ENVSEC" "$v"
