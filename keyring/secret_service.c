@@ -503,6 +503,48 @@ static enum ac_err search(struct watchdog *w, const char *schema,
 }
 
 /*
+ * Item.GetSecret by path, decoded by libsecret.  Not
+ * secret_service_get_secret_for_dbus_path_sync(): libsecret 0.20.5 leaks
+ * the reply there (it breaks out of a g_variant_iter_loop() without
+ * freeing the current entry), which valgrind reports as definitely lost.
+ */
+static SecretValue *item_secret(struct watchdog *w, const char *path,
+				GError **error)
+{
+	GDBusProxy *proxy = G_DBUS_PROXY(service);
+	const gchar *session = secret_service_get_session_dbus_path(service);
+	GVariant *reply, *secret;
+	SecretValue *value;
+
+	if (!session) {
+		g_set_error_literal(error, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
+				    "no Secret Service session");
+		return NULL;
+	}
+	reply = g_dbus_connection_call_sync(g_dbus_proxy_get_connection(proxy),
+		g_dbus_proxy_get_name(proxy), path,
+		"org.freedesktop.Secret.Item", "GetSecret",
+		g_variant_new("(o)", session), G_VARIANT_TYPE("((oayays))"),
+		G_DBUS_CALL_FLAGS_NONE, OP_TIMEOUT_MS, w->cancel, error);
+	if (!reply) {
+		gchar *name = g_dbus_error_get_remote_error(*error);
+
+		/* deleted since the search (a concurrent forget): a miss */
+		if ((name && !strcmp(name, "org.freedesktop.Secret.Error.NoSuchObject")) ||
+		    g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+		    g_error_matches(*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
+			g_clear_error(error);
+		g_free(name);
+		return NULL;
+	}
+	secret = g_variant_get_child_value(reply, 0);
+	value = secret_service_decode_dbus_secret(service, secret);
+	g_variant_unref(secret);
+	g_variant_unref(reply);
+	return value;
+}
+
+/*
  * One secret, nothing else: SearchItems and GetSecret on the first
  * unlocked path, the two round trips `secret-tool lookup` makes, with no
  * SecretItem objects (each costs a proxy, match rules and GetAll).
@@ -538,8 +580,7 @@ static int search_secret(struct watchdog *w, const char *schema,
 	}
 	g_hash_table_unref(table);
 	if (unlocked && unlocked[0]) {
-		value = secret_service_get_secret_for_dbus_path_sync(service,
-					unlocked[0], w->cancel, &error);
+		value = item_secret(w, unlocked[0], &error);
 		if (!value) {
 			/* NULL without an error: the item went away */
 			if (error)
