@@ -323,6 +323,27 @@ v = eval(sys.argv[1])
 print(v if isinstance(v, str) else json.dumps(v))' "$2"
 }
 
+# argv_shims: curl and agentcred on PATH that append every argv to
+# $T/argv.log before running the real ones (secrets must never be there)
+argv_shims() {
+	local real_curl
+	real_curl=$(command -v curl)
+	mkdir -p "$T/bin"
+	cat >"$T/bin/curl" <<-EOF
+	#!/bin/sh
+	printf '%s\n' "\$*" >>"$T/argv.log"
+	exec "$real_curl" "\$@"
+	EOF
+	cat >"$T/bin/agentcred" <<-EOF
+	#!/bin/sh
+	printf 'agentcred %s\n' "\$*" >>"$T/argv.log"
+	exec "$AC" "\$@"
+	EOF
+	chmod +x "$T/bin/curl" "$T/bin/agentcred"
+	: >"$T/argv.log"
+	export PATH="$T/bin:$PATH"
+}
+
 # ---------------------------------------------------------------- profiles
 # profile_cc NAME TOKEN_URL SECRET [options]: a client-credentials profile
 # whose secret goes in through stdin

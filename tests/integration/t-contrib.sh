@@ -13,21 +13,7 @@ P=sap-$UNIQ
 SCRIPT=$TOP/contrib/sap-ai-core-call
 
 # PATH shims that log every argv
-mkdir -p "$T/bin"
-REAL_CURL=$(command -v curl)
-cat >"$T/bin/curl" <<EOF
-#!/bin/sh
-printf '%s\n' "\$*" >>"$T/argv.log"
-exec "$REAL_CURL" "\$@"
-EOF
-cat >"$T/bin/agentcred" <<EOF
-#!/bin/sh
-printf 'agentcred %s\n' "\$*" >>"$T/argv.log"
-exec "$AC" "\$@"
-EOF
-chmod +x "$T/bin/curl" "$T/bin/agentcred"
-: >"$T/argv.log"
-export PATH=$T/bin:$PATH
+argv_shims
 
 # a profile like import-sap-key makes: API URL .../v2, resource group header
 t_ok "profile add" profile_cc "$P" "$URL_api/oauth/token" cc-secret \

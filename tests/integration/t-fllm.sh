@@ -86,20 +86,7 @@ run curl -sS -K <(printf '%s\n' "$OUT") -X POST -H 'Content-Type: application/js
 t_contains "curl -K curl-config opens a session" "$OUT" "session_id"
 
 # A curl on PATH that logs its argv: the token must not be in it.
-mkdir -p "$T/bin"
-REAL_CURL=$(command -v curl)
-cat >"$T/bin/curl" <<EOF
-#!/bin/sh
-printf '%s\n' "\$*" >>"$T/argv.log"
-exec "$REAL_CURL" "\$@"
-EOF
-cat >"$T/bin/agentcred" <<EOF
-#!/bin/sh
-printf 'agentcred %s\n' "\$*" >>"$T/argv.log"
-exec "$AC" "\$@"
-EOF
-chmod +x "$T/bin/curl" "$T/bin/agentcred"
-: >"$T/argv.log"
+argv_shims
 
 PATH=$T/bin:$PATH run "$AC" curl "$P" -- -sS -X POST -H 'Content-Type: application/json' \
 	-d '{"name": "direct"}' "$API/sessions"
