@@ -396,7 +396,7 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 	const struct profile *p = req->profile;
 	const struct backend *be = backend_for(p->type);
 	struct token old = { 0 };
-	char key[65];
+	char key[65], label[300];
 	long long now = now_seconds();
 	enum ac_err err;
 	int lockfd = -1, durable = 1;
@@ -406,19 +406,22 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 		return ac_fail(AC_USAGE, "profile %s has an unsupported type", p->name);
 	token_cache_key(req, key);
 	if (try_kernel(req, key, &old, out, now)) {
-		log_verbose("%s: token from the kernel keyring cache", p->name);
+		log_verbose("%s: %s from the kernel keyring cache", p->name,
+			    level_label(req, label, sizeof(label)));
 		goto done;
 	}
 	if ((err = lock_acquire(key, profile_timeout(p), &lockfd)))
 		goto fail;
 	now = now_seconds();
 	if (try_kernel(req, key, &old, out, now)) {
-		log_verbose("%s: token from the kernel keyring cache", p->name);
+		log_verbose("%s: %s from the kernel keyring cache", p->name,
+			    level_label(req, label, sizeof(label)));
 		goto done;
 	}
 	err = try_keyring(req, key, &old, out, now);
 	if (err == AC_OK) {
-		log_verbose("%s: token from the keyring", p->name);
+		log_verbose("%s: %s from the keyring", p->name,
+			    level_label(req, label, sizeof(label)));
 		goto done;
 	}
 	if (err != AC_NOTFOUND) {

@@ -94,9 +94,10 @@ t_eq "429 Retry-After 1: two POSTs" 2 "$(emu_count oa /oauth/token)"
 emu_reset oa >/dev/null
 emu_set oa "{\"client_id\": \"$CID\", \"client_secret\": \"$OA_SECRET\"}" >/dev/null
 emu_fault oa '{"path": "/oauth/token", "status": 503, "retry_after": 120, "times": -1}' >/dev/null
+# "at once": not after waiting the 120 s; the bound only has to be far below it
 s=$(date +%s)
 t_exit "503 Retry-After 120 > deadline: exit 5" 5 "$AC" token "post-$UNIQ"
-t_match "...at once" "$(( $(date +%s) - s ))" '^[0-2]$'
+t_match "...at once" "$(( $(date +%s) - s ))" '^[0-9]$'
 t_contains "...saying when to retry" "$ERR" "retry after 120 s"
 t_eq "...without a second POST" 1 "$(emu_count oa /oauth/token)"
 emu_reset oa >/dev/null
@@ -186,7 +187,7 @@ sed "s|$URL_oh/oauth/token|http://192.0.2.1/oauth/token|" \
 s=$(date +%s)
 CC_SECRET=cc-secret t_exit "http:// to another host in config: exit 2" 2 \
 	timeout 20 "$AC" --config "$T/edited.json" token "http-$UNIQ"
-t_match "...refused before connecting" "$(( $(date +%s) - s ))" '^[0-1]$'
+t_match "...refused before connecting" "$(( $(date +%s) - s ))" '^[0-5]$'
 t_contains "...saying https is required" "$ERR" "https://"
 
 # ---- no keyring and no secret_env: the keyring error passes through
