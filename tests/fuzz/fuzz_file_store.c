@@ -15,15 +15,25 @@
 #include "../../helper/secmem.h"
 #include "../../keyring/keyring.h"
 
+static char dir[] = "/tmp/ac-fuzz-fs-XXXXXX";
 static char path[300];
+
+static void cleanup(void)
+{
+	char lock[320];
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(path);
+	unlink(lock);
+	rmdir(dir);
+}
 
 static void setup(void)
 {
-	static char dir[] = "/tmp/ac-fuzz-fs-XXXXXX";
-
 	secmem_init();
 	if (!mkdtemp(dir))
 		abort();
+	atexit(cleanup);
 	snprintf(path, sizeof(path), "%s/secrets.json", dir);
 	file_store_set_path(path);
 }
