@@ -127,15 +127,19 @@ t_done() {
 	exit $?
 }
 
-t_skip() {
-	echo "$TNAME: skipped: $*"
-	exit 77
+# t_fatal WHY: the test cannot go on; a failure, never a skip (make check
+# installs everything the tests use, so a missing piece is a bug)
+t_fatal() {
+	t_failmsg "prerequisite: $*"
+	echo "$TNAME: $T_PASS passed, $((T_FAIL)) failed"
+	exit 1
 }
 
 need() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || t_skip "$c not installed"
+		command -v "$c" >/dev/null 2>&1 ||
+			t_fatal "$c is not installed — run tests/install-deps.sh"
 	done
 }
 
@@ -192,17 +196,18 @@ _gkd_start() {
 
 keyring_start() {
 	need dbus-daemon dbus-send gnome-keyring-daemon
-	_bus_start || t_skip "cannot start dbus-daemon"
-	_gkd_start "test-password" || { echo "keyring_start failed" >&2; exit 1; }
+	_bus_start || t_fatal "cannot start dbus-daemon"
+	_gkd_start "test-password" || t_fatal "cannot start gnome-keyring-daemon"
 }
 
 # A bus whose keyring stays locked: the login keyring was created with
 # another password, and with no display the prompter cannot start.
 keyring_start_locked() {
 	keyring_start
-	secret-tool store --label=seed agentcred-test seed <<<"seed" || return 1
+	secret-tool store --label=seed agentcred-test seed <<<"seed" ||
+		t_fatal "cannot store the seed item"
 	kill "$GKD_PID"; sleep 0.2
-	_gkd_start "another-password"
+	_gkd_start "another-password" || t_fatal "cannot restart gnome-keyring-daemon"
 }
 
 keyring_stop() {
@@ -213,7 +218,7 @@ keyring_stop() {
 # noprovider: a bus, but nobody owns org.freedesktop.secrets
 noprovider_start() {
 	need dbus-daemon dbus-send
-	_bus_start || t_skip "cannot start dbus-daemon"
+	_bus_start || t_fatal "cannot start dbus-daemon"
 }
 
 # ---------------------------------------------------------------- TLS
