@@ -16,7 +16,6 @@ answers the request headers as JSON (for curl/kubectl-style callers).
 """
 import urllib.parse
 
-from emu import BadRequest
 
 ALLOWED = {"grant_type", "client_id", "client_secret", "scope", "audience",
            "resource"}

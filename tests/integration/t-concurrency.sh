@@ -87,7 +87,7 @@ for kc in 1 0; do
 	emu_fault cu '{"path": "/oauth/token", "kind": "delay", "delay": 5, "times": 1}' >/dev/null
 	timeout 60 "$AC" token "$P" >/dev/null 2>&1 &
 	holder=$!
-	wait_posts 1 || echo "# the holder never reached the server"
+	t_ok "$tag: the holder is inside its request" wait_posts 1
 	# the timeout(1) wrapper's child is the agentcred that holds the lock
 	kill -9 $(pgrep -P "$holder") 2>/dev/null
 	wait "$holder" 2>/dev/null
@@ -102,7 +102,7 @@ for kc in 1 0; do
 	emu_fault cu '{"path": "/oauth/token", "kind": "hang", "times": 1}' >/dev/null
 	timeout 60 "$AC" token "$P" >/dev/null 2>&1 &
 	holder=$!
-	wait_posts 1 || echo "# the holder never reached the server"
+	t_ok "$tag: the holder is inside its request" wait_posts 1
 	hpid=$(pgrep -P "$holder")
 	kill -STOP $hpid	# holds the flock and will not let go by itself
 	t_exit "$tag: waiting behind a stuck holder: exit 5" 5 timeout 30 "$AC" token "$P"
