@@ -9,7 +9,7 @@ exactly the tokens a token plugin issued.
 
 The core owns what every emulator needs:
   GET  /_emu/stats   {"total": n, "paths": {path: n}, "state": {...}}
-  POST /_emu/set     merge a JSON object into emu.config
+  POST /_emu/set     merge a JSON object into emu.config (null removes a key)
   POST /_emu/fault   queue a fault: {"path": "/oauth/token" (prefix, default
                      any), "status": 503, "body": "...", "headers": {...},
                      "retry_after": "2", "kind": "hang|reset|trickle|huge|
@@ -197,7 +197,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         obj = json.loads(body or b"{}")
         with emu.lock:
             if path == "/_emu/set":
-                emu.config.update(obj)
+                for k, v in obj.items():
+                    if v is None:
+                        emu.config.pop(k, None)
+                    else:
+                        emu.config[k] = v
             elif path == "/_emu/fault":
                 emu.faults.append(obj)
             elif path == "/_emu/reset":
