@@ -16,7 +16,7 @@ if make -C "$TOP" -q all >/dev/null 2>&1; then
 else
 	VGB=$T/vg
 	run make -C "$TOP" -s B="$VGB" -j2 all
-	[ "$RC" = 0 ] || { echo "release build failed: $ERR" >&2; exit 1; }
+	[ "$RC" = 0 ] || t_fatal "release build failed: $ERR"
 fi
 AC=$VGB/agentcred
 export AGENTCRED_MODULE_DIR=$VGB
