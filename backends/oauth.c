@@ -268,6 +268,12 @@ static void sleep_ms(long long ms)
 		;
 }
 
+/* The first answer may be retried after wait_ms if a try still fits. */
+static int may_retry(int attempt, long long wait_ms, long long deadline)
+{
+	return attempt == 0 && wait_ms + MIN_TRY_MS <= deadline - mono_ms();
+}
+
 /* Prefix the recorded message with the host it is about. */
 static enum ac_err with_host(enum ac_err err, const char *host)
 {
@@ -322,8 +328,8 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 		req.connect_timeout_ms = CONNECT_MS;
 		err = http_perform(&req, &resp);
 		if (err) {
-			if (err == AC_NETWORK && resp.timed_out && attempt == 0 &&
-			    deadline - mono_ms() >= 1000 + MIN_TRY_MS) {
+			if (err == AC_NETWORK && resp.timed_out &&
+			    may_retry(attempt, 1000, deadline)) {
 				log_verbose("%s: %s; retrying in 1 s", host, ac_message());
 				sleep_ms(1000);
 				continue;
@@ -334,8 +340,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 		    resp.retry_after >= 0) {
 			long long wait = (long long)resp.retry_after * 1000;
 
-			if (attempt == 0 &&
-			    wait + MIN_TRY_MS <= deadline - mono_ms()) {
+			if (may_retry(attempt, wait, deadline)) {
 				log_verbose("%s: HTTP %ld, Retry-After %ld s; retrying",
 					    host, resp.status, resp.retry_after);
 				http_response_release(&resp);
@@ -347,8 +352,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 			http_response_release(&resp);
 			break;
 		}
-		if (resp.status >= 500 && attempt == 0 &&
-		    deadline - mono_ms() >= 1000 + MIN_TRY_MS) {
+		if (resp.status >= 500 && may_retry(attempt, 1000, deadline)) {
 			log_verbose("%s: HTTP %ld; retrying in 1 s", host, resp.status);
 			http_response_release(&resp);
 			sleep_ms(1000);
