@@ -297,8 +297,8 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 	memset(out, 0, sizeof(*out));
 	if ((err = url_check_scheme(url, "the token URL")))
 		return err;
-	if (url_host(url, host, sizeof(host)))
-		return ac_fail(AC_USAGE, "the token URL is not a valid URL: %s", url);
+	/* cannot fail: url_check_scheme() parsed the same URL */
+	url_host(url, host, sizeof(host));
 
 	hdrs = xcalloc(nextra + 2, sizeof(*hdrs));
 	hdrs[0] = "Content-Type: application/x-www-form-urlencoded";
