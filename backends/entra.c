@@ -214,6 +214,18 @@ static enum ac_err level_get(const struct profile *p, enum token_level level,
 	return token_get(&r, t);
 }
 
+/*
+ * Drop the cached T1.  If that fails, the retry meets the same T1 and its
+ * refusal is what gets reported, so the error itself is not kept.
+ */
+static void forget_t1(const struct profile *p)
+{
+	struct token_request r = { p, LEVEL_ENTRA_T1, NULL, NULL, NULL };
+
+	token_forget_request(&r);
+	ac_clear();
+}
+
 /* Entra refused the client assertion itself (our T1), not the request. */
 static int assertion_refused(enum ac_err err)
 {
@@ -248,16 +260,10 @@ static enum ac_err with_t1(const struct token_request *req, enum entra_step step
 		/* a cached T1 the server no longer accepts: get a new one */
 		log_verbose("%s: the cached agent identity assertion was refused (%s); fetching a new one",
 			    p->name, ac_message());
-		ac_clear();
 		token_release(out);
 		token_release(&t1);
 		token_release(&t2);
-		{
-			struct token_request r1 = { p, LEVEL_ENTRA_T1, NULL, NULL, NULL };
-
-			token_forget_request(&r1);
-			ac_clear();
-		}
+		forget_t1(p);
 	}
 	token_release(&t1);
 	token_release(&t2);

@@ -245,7 +245,6 @@ static enum ac_err perform(const struct http_request *req,
 {
 	struct transfer t;
 	struct curl_slist *hdrs = NULL;
-	struct sbuf bundle = SBUF_INIT;
 	char host[256], errbuf[CURL_ERROR_SIZE];
 	const char *method = req->method ? req->method : "GET";
 	long connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
@@ -265,13 +264,11 @@ static enum ac_err perform(const struct http_request *req,
 	t.retry_after = -1;
 	errbuf[0] = '\0';
 
-	if (url_host(req->url, host, sizeof(host)))
-		return ac_fail(AC_USAGE, "not a valid URL: %s", req->url);
+	if ((err = url_check_scheme(req->url, "the URL")))
+		return err;
+	/* cannot fail: url_check_scheme() parsed the same URL */
+	url_host(req->url, host, sizeof(host));
 	loopback = host_is_loopback(host);
-	if (strncasecmp(req->url, "https://", 8) &&
-	    !(loopback && !strncasecmp(req->url, "http://", 7)))
-		return ac_fail(AC_USAGE, "refusing %s: https:// is required (http:// only for loopback hosts)",
-			       req->url);
 	if ((err = init_curl()))
 		return err;
 
@@ -353,7 +350,6 @@ out:
 	curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
 	sbuf_release(&t.body);
-	sbuf_release(&bundle);
 	return err;
 }
 

@@ -36,13 +36,11 @@
 /* a retried request needs at least this much of the deadline left */
 #define MIN_TRY_MS 500LL
 
-/* A server-provided string cut to one clean line of at most max bytes. */
-static void clean_copy(char *dst, size_t dstlen, const char *src, size_t max)
+/* A server-provided string cut to one clean line that fits in dst. */
+static void clean_copy(char *dst, size_t dstlen, const char *src)
 {
 	size_t n = strcspn(src, "\r\n");
 
-	if (n > max)
-		n = max;
 	if (n >= dstlen)
 		n = dstlen - 1;
 	memcpy(dst, src, n);
@@ -113,7 +111,7 @@ static enum ac_err parse_token(const cJSON *root, long long now, struct token *o
 		char error[64];
 
 		if (e) {
-			clean_copy(error, sizeof(error), e, 63);
+			clean_copy(error, sizeof(error), e);
 			return ac_fail(AC_NETWORK, "the token answer has no access_token (error: %s) — a server failure, try again later",
 				       error);
 		}
@@ -139,8 +137,6 @@ static enum ac_err parse_token(const cJSON *root, long long now, struct token *o
 		if (exp <= now)
 			return ac_fail(AC_NETWORK, "the server issued a token that has already expired — check this machine's clock");
 		lifetime = exp - now > MAX_LIFETIME ? MAX_LIFETIME : exp - now;
-	} else {
-		lifetime = DEFAULT_LIFETIME;
 	}
 
 	out->access_token = xstrdup(at->valuestring);
@@ -178,20 +174,20 @@ static enum ac_err parse_rejection(long status, const cJSON *root)
 	const char *d = json_string(root, "error_description");
 	const char *c = json_string(root, "correlation_id");
 	const char *claims = json_string(root, "claims");
-	char error[64], desc[320], corr[80], cl[400], code[32] = "";
+	char error[64], desc[301], corr[65], cl[381], code[32] = "";
 	struct sbuf msg = SBUF_INIT;
 	const cJSON *first = cJSON_IsArray(codes) ? cJSON_GetArrayItem(codes, 0) : NULL;
 
-	clean_copy(error, sizeof(error), e, 63);
+	clean_copy(error, sizeof(error), e);
 	if (!error[0])
 		snprintf(error, sizeof(error), "unknown_error");
 	desc[0] = corr[0] = cl[0] = '\0';
 	if (d)
-		clean_copy(desc, sizeof(desc), d, 300);
+		clean_copy(desc, sizeof(desc), d);
 	if (c)
-		clean_copy(corr, sizeof(corr), c, 64);
+		clean_copy(corr, sizeof(corr), c);
 	if (claims && !strcmp(error, "interaction_required"))
-		clean_copy(cl, sizeof(cl), claims, 380);
+		clean_copy(cl, sizeof(cl), claims);
 	/* Entra puts the code first in the description; add it if not */
 	if (!strstr(desc, "AADSTS") && cJSON_IsNumber(first) &&
 	    first->valuedouble >= 0 && first->valuedouble < 1e9)
@@ -230,23 +226,16 @@ enum ac_err oauth_parse_response(long status, const char *body, size_t len,
 			       status);
 	if (body && len)
 		root = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		if (status >= 400)
-			return ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld without an OAuth error — check the token URL",
-				       status);
-		return ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld with something that is not a JSON object — check the token URL",
-			       status);
-	}
-	if (status >= 400) {
-		if (json_string(root, "error"))
-			err = parse_rejection(status, root);
-		else
-			err = ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld without an OAuth error — check the token URL",
-				      status);
-	} else {
+	if (status >= 400 && json_string(root, "error"))
+		err = parse_rejection(status, root);
+	else if (status >= 400)
+		err = ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld without an OAuth error — check the token URL",
+			      status);
+	else if (!cJSON_IsObject(root))
+		err = ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld with something that is not a JSON object — check the token URL",
+			      status);
+	else
 		err = parse_token(root, now, out);
-	}
 	cJSON_Delete(root);
 	return err;
 }
@@ -279,6 +268,12 @@ static void sleep_ms(long long ms)
 		;
 }
 
+/* The first answer may be retried after wait_ms if a try still fits. */
+static int may_retry(int attempt, long long wait_ms, long long deadline)
+{
+	return attempt == 0 && wait_ms + MIN_TRY_MS <= deadline - mono_ms();
+}
+
 /* Prefix the recorded message with the host it is about. */
 static enum ac_err with_host(enum ac_err err, const char *host)
 {
@@ -302,8 +297,8 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 	memset(out, 0, sizeof(*out));
 	if ((err = url_check_scheme(url, "the token URL")))
 		return err;
-	if (url_host(url, host, sizeof(host)))
-		return ac_fail(AC_USAGE, "the token URL is not a valid URL: %s", url);
+	/* cannot fail: url_check_scheme() parsed the same URL */
+	url_host(url, host, sizeof(host));
 
 	hdrs = xcalloc(nextra + 2, sizeof(*hdrs));
 	hdrs[0] = "Content-Type: application/x-www-form-urlencoded";
@@ -333,8 +328,8 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 		req.connect_timeout_ms = CONNECT_MS;
 		err = http_perform(&req, &resp);
 		if (err) {
-			if (err == AC_NETWORK && resp.timed_out && attempt == 0 &&
-			    deadline - mono_ms() >= 1000 + MIN_TRY_MS) {
+			if (err == AC_NETWORK && resp.timed_out &&
+			    may_retry(attempt, 1000, deadline)) {
 				log_verbose("%s: %s; retrying in 1 s", host, ac_message());
 				sleep_ms(1000);
 				continue;
@@ -345,8 +340,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 		    resp.retry_after >= 0) {
 			long long wait = (long long)resp.retry_after * 1000;
 
-			if (attempt == 0 &&
-			    wait + MIN_TRY_MS <= deadline - mono_ms()) {
+			if (may_retry(attempt, wait, deadline)) {
 				log_verbose("%s: HTTP %ld, Retry-After %ld s; retrying",
 					    host, resp.status, resp.retry_after);
 				http_response_release(&resp);
@@ -358,8 +352,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 			http_response_release(&resp);
 			break;
 		}
-		if (resp.status >= 500 && attempt == 0 &&
-		    deadline - mono_ms() >= 1000 + MIN_TRY_MS) {
+		if (resp.status >= 500 && may_retry(attempt, 1000, deadline)) {
 			log_verbose("%s: HTTP %ld; retrying in 1 s", host, resp.status);
 			http_response_release(&resp);
 			sleep_ms(1000);

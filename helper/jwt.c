@@ -11,9 +11,6 @@
 #include "jwt.h"
 #include "util.h"
 
-/* 9999-12-31T23:59:59Z */
-#define JWT_MAX_EXP 253402300799LL
-
 int jwt_payload(const char *token, struct sbuf *out)
 {
 	const char *dot1, *dot2, *p;
@@ -52,7 +49,7 @@ int jwt_payload_exp(const char *token, long long *exp)
 	item = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "exp")
 				    : NULL;
 	if (cJSON_IsNumber(item) && isfinite(item->valuedouble) &&
-	    item->valuedouble >= 1 && item->valuedouble <= (double)JWT_MAX_EXP) {
+	    item->valuedouble >= 1 && item->valuedouble <= (double)AC_TIME_MAX) {
 		*exp = (long long)item->valuedouble;	/* truncates */
 		ret = 0;
 	}

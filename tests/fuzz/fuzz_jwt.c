@@ -5,6 +5,7 @@
 
 #include "../../helper/jwt.h"
 #include "../../helper/secmem.h"
+#include "../../helper/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(s, data, size);
 	s[size] = '\0';
-	if (jwt_payload_exp(s, &exp) == 0 && (exp < 1 || exp > 253402300799LL))
+	if (jwt_payload_exp(s, &exp) == 0 && (exp < 1 || exp > AC_TIME_MAX))
 		abort();
 	if (jwt_payload(s, &out) == 0 && !out.buf)
 		abort();

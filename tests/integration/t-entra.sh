@@ -237,6 +237,15 @@ t_contains "secret_env unset: names the variable" "$ERR" "BP_SECRET"
 t_ok "secret from the environment" env BP_SECRET="$SECRET" "$AC" token "$PE"
 t_eq "step 1 used the secret" secret "$(emu_state en 's["last_credential"]')"
 
+# ---- the blueprint secret missing from the keyring: a configuration error
+PN="nosec-$UNIQ"
+t_ok "profile add (secret removed below)" add "$PN" "$SECRET"
+secret-tool clear kind client-secret profile "$PN"
+N=$(posts)
+t_exit "no secret stored: exit 2" 2 "$AC" token "$PN"
+t_contains "no secret stored: says how to store it" "$ERR" "--secret-stdin"
+t_eq "no secret stored: no request" "$N" "$(posts)"
+
 # ---- error classes
 PB="bad-$UNIQ"
 t_ok "profile add (wrong secret)" add "$PB" "not-the-secret"

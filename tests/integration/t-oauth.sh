@@ -209,7 +209,11 @@ t_match "-v shows status and timing" "$(cat "$T/v.log")" 'HTTP 200 \([0-9]+ ms\)
 OA_SECRET=wrong-but-secret "$AC" -v token "post-$UNIQ" >>"$T/v.out" 2>>"$T/v.log"
 t_contains "-v shows the OAuth error" "$(cat "$T/v.log")" "invalid_client"
 enc=$(printf '%s' "$OA_SECRET" | "$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.stdin.read()))')
+# the client_secret_basic credential, base64(form(id) ":" form(secret))
+basic=$(CID="$CID" "$PY" -c 'import base64, os, urllib.parse as u
+print(base64.b64encode((u.quote_plus(os.environ["CID"]) + ":" +
+    u.quote_plus(os.environ["OA_SECRET"])).encode()).decode())')
 assert_no_secret "-v shows no secret or token" "$T/v.log" "$OA_SECRET" "$enc" \
-	"wrong-but-secret" $(cat "$T/v.out")
+	"$basic" "wrong-but-secret" $(cat "$T/v.out")
 
 t_done

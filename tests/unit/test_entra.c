@@ -85,7 +85,30 @@ static void test_autonomous_app(void)
 
 	/* every step after the first needs T1 */
 	in.t1 = NULL;
-	CHECK(build(ENTRA_APP, &in, &sb) != AC_OK);
+	CHECK_INT(build(ENTRA_APP, &in, &sb), AC_FAIL);
+	in.t1 = "";
+	CHECK_INT(build(ENTRA_T2, &in, &sb), AC_FAIL);
+	CHECK(strstr(ac_message(), "T1") != NULL);
+	sbuf_release(&sb);
+}
+
+static void test_missing_ids(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	struct entra_form in = { .p = &prof, .secret = "s", .t1 = "T1.tok.en" };
+	char *saved = prof.agent_app_id;
+
+	/* a hand-edited profile without one of the app ids: nothing is built */
+	prof.agent_app_id = NULL;
+	CHECK_INT(build(ENTRA_T1, &in, &sb), AC_USAGE);
+	CHECK(strstr(ac_message(), "agent_app_id") != NULL);
+	CHECK(!strstr(sbuf_str(&sb), "client_secret"));
+	prof.agent_app_id = saved;
+	saved = prof.blueprint_app_id;
+	prof.blueprint_app_id = NULL;
+	CHECK_INT(build(ENTRA_APP, &in, &sb), AC_USAGE);
+	CHECK(strstr(ac_message(), "blueprint_app_id") != NULL);
+	prof.blueprint_app_id = saved;
 	sbuf_release(&sb);
 }
 
@@ -144,9 +167,11 @@ static void test_agent_user(void)
 
 	in.user = NULL;
 	CHECK_INT(build(ENTRA_USER_FIC, &in, &sb), AC_USAGE);
+	CHECK(strstr(ac_message(), "--user") != NULL);
 	in.user = "agent@contoso.example";
 	in.t2 = NULL;
-	CHECK(build(ENTRA_USER_FIC, &in, &sb) != AC_OK);
+	CHECK_INT(build(ENTRA_USER_FIC, &in, &sb), AC_FAIL);
+	CHECK(strstr(ac_message(), "T2") != NULL);
 	sbuf_release(&sb);
 }
 
@@ -227,6 +252,7 @@ int main(void)
 	setup();
 	test_step1();
 	test_autonomous_app();
+	test_missing_ids();
 	test_obo();
 	test_agent_user();
 	test_url();

@@ -61,6 +61,10 @@ static void test_exp(void)
 	CHECK_INT(exp_of("{\"exp\":-5}", &exp), -1);
 	CHECK_INT(exp_of("{\"exp\":0}", &exp), -1);
 	CHECK_INT(exp_of("{\"exp\":1e300}", &exp), -1);
+	/* the last representable second, and one past it */
+	CHECK_INT(exp_of("{\"exp\":253402300799}", &exp), 0);
+	CHECK_INT(exp, AC_TIME_MAX);
+	CHECK_INT(exp_of("{\"exp\":253402300800}", &exp), -1);
 	CHECK_INT(exp_of("{\"exp\":null}", &exp), -1);
 	CHECK_INT(exp_of("[1700000000]", &exp), -1);
 	CHECK_INT(exp_of("1700000000", &exp), -1);

@@ -1,4 +1,5 @@
 /* Token endpoint answers: oauth_parse_response() over good and bad input. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,15 @@ static void test_expires_in(void)
 	CHECK_INT(lifetime(body), 60);
 	sbuf_release(&jwt);
 
+	/* an exp beyond a year is clamped like expires_in */
+	snprintf(payload, sizeof(payload), "{\"exp\":%lld}", NOW + 5 * YEAR);
+	sbuf_addstr(&jwt, "eyJhbGciOiJub25lIn0.");
+	b64url(&jwt, payload);
+	sbuf_addstr(&jwt, ".sig");
+	snprintf(body, sizeof(body), "{\"access_token\":\"%s\"}", jwt.buf);
+	CHECK_INT(lifetime(body), YEAR);
+	sbuf_release(&jwt);
+
 	/* a JWT that has already expired */
 	snprintf(payload, sizeof(payload), "{\"exp\":%lld}", NOW - 10);
 	sbuf_addstr(&jwt, "eyJhbGciOiJub25lIn0.");
@@ -154,9 +164,37 @@ static void test_access_token(void)
 	free(big);
 }
 
+/* n copies of c, from a static buffer (n < 512). */
+static const char *rep(char *buf, char c, size_t n)
+{
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *xs(size_t n)
+{
+	static char b[512];
+
+	return rep(b, 'x', n);
+}
+
+static const char *ys(size_t n)
+{
+	static char b[512];
+
+	return rep(b, 'y', n);
+}
+
 static void test_rejected(void)
 {
+	char long_desc[1024];
 	const char *m;
+
+	snprintf(long_desc, sizeof(long_desc),
+		 "{\"error\":\"invalid_grant\",\"error_description\":\"%s\",", xs(400));
+	snprintf(long_desc + strlen(long_desc), sizeof(long_desc) - strlen(long_desc),
+		 "\"correlation_id\":\"%s\"}", ys(100));
 
 	CHECK_INT(parse(400, "{\"error\":\"invalid_client\","
 			"\"error_description\":\"AADSTS7000215: Invalid client secret provided.\\r\\nTrace ID: 1f2e\\r\\nCorrelation ID: 9a8b\\r\\nTimestamp: 2024-01-01\","
@@ -170,6 +208,8 @@ static void test_rejected(void)
 	CHECK(!has_newline(m));
 	CHECK_STR(ac_oauth_error(), "invalid_client");
 	CHECK(tok.access_token == NULL);
+	/* the description already carries the code: not added twice */
+	CHECK(strstr(m, "AADSTS7000215: AADSTS") == NULL);
 
 	/* the code from error_codes when the description lacks it */
 	CHECK_INT(parse(401, "{\"error\":\"invalid_grant\",\"error_description\":\"User not found.\",\"error_codes\":[50034]}"),
@@ -185,6 +225,19 @@ static void test_rejected(void)
 	CHECK(strstr(m, "claims: {\"access_token\":{\"capolids\"") != NULL);
 	CHECK(strstr(m, "AADSTS50076") != NULL);
 
+	/* a claims member is only reported for interaction_required */
+	CHECK_INT(parse(400, "{\"error\":\"invalid_grant\",\"claims\":\"{\\\"x\\\":1}\"}"),
+		  AC_REJECTED);
+	CHECK(strstr(ac_message(), "claims") == NULL);
+
+	/* server text is cut: description 300 bytes, correlation id 64 */
+	CHECK_INT(parse(400, long_desc), AC_REJECTED);
+	m = ac_message();
+	CHECK(strstr(m, xs(300)) != NULL);
+	CHECK(strstr(m, xs(301)) == NULL);
+	CHECK(strstr(m, ys(64)) != NULL);
+	CHECK(strstr(m, ys(65)) == NULL);
+
 	/* plain RFC 6749 error, no description; control characters cleaned */
 	CHECK_INT(parse(400, "{\"error\":\"unsupported_grant_type\"}"), AC_REJECTED);
 	CHECK(strstr(ac_message(), "unsupported_grant_type") != NULL);
@@ -194,6 +247,8 @@ static void test_rejected(void)
 	/* not an OAuth error: a server failure, not a rejection */
 	CHECK_INT(parse(400, "{\"error\":5}"), AC_NETWORK);
 	CHECK_INT(parse(400, "{\"message\":\"bad\"}"), AC_NETWORK);
+	CHECK_INT(parse(400, "[{\"error\":\"invalid_client\"}]"), AC_NETWORK);
+	CHECK(ac_oauth_error() == NULL);
 	CHECK_INT(parse(404, "<html>Not Found</html>"), AC_NETWORK);
 	CHECK(strstr(ac_message(), "404") != NULL);
 	CHECK_INT(parse(401, ""), AC_NETWORK);
