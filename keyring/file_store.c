@@ -193,25 +193,26 @@ static enum ac_err open_dir(const struct location *loc, int create, int *dirfd)
 /* Exclusive lock on "<base>.lock" in the directory, bounded wait. */
 static enum ac_err lock_store(const struct location *loc, int dirfd, int *lockfd)
 {
-	struct sbuf name = SBUF_INIT;
+	struct sbuf name = SBUF_INIT, full = SBUF_INIT;
 	struct stat st;
 	enum ac_err err = AC_OK;
 	int fd, waited = 0;
 
 	sbuf_addf(&name, "%s.lock", loc->base.buf);
+	sbuf_addf(&full, "%s.lock", loc->path.buf);	/* for messages */
 	fd = openat(dirfd, name.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		err = ac_fail(AC_KEYRING, "cannot open the file store lock %s/%s: %s%s",
-			      loc->dir.buf, name.buf, strerror(errno),
+		err = ac_fail(AC_KEYRING, "cannot open the file store lock %s: %s%s",
+			      full.buf, strerror(errno),
 			      errno == ELOOP ? " (a symlink: remove it)" : "");
 		goto out;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		err = ac_fail(AC_KEYRING, "the file store lock %s/%s is not a regular file — remove it",
-			      loc->dir.buf, name.buf);
+		err = ac_fail(AC_KEYRING, "the file store lock %s is not a regular file — remove it",
+			      full.buf);
 		goto out;
 	}
-	if ((err = check_owner_mode(&st, "lock file", loc->dir.buf, 0)))
+	if ((err = check_owner_mode(&st, "lock file", full.buf, 0)))
 		goto out;
 	while (flock(fd, LOCK_EX | LOCK_NB)) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -236,6 +237,7 @@ out:
 	}
 	*lockfd = fd;
 	sbuf_release(&name);
+	sbuf_release(&full);
 	return err;
 }
 

@@ -215,6 +215,28 @@ static void test_refusals(void)
 	CHECK(strstr(ac_message(), "chmod 700") != NULL);
 	chmod(dir, 0700);
 
+	/* the lock file: its own path in the message, and never followed */
+	{
+		char lock[400], msg[900];
+
+		snprintf(lock, sizeof(lock), "%s.lock", path);
+		chmod(lock, 0644);
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		snprintf(msg, sizeof(msg), "chmod 600 %s", lock);
+		CHECK(strstr(ac_message(), msg) != NULL);
+		chmod(lock, 0600);
+		CHECK(!unlink(lock));
+		CHECK(!symlink("/dev/null", lock));
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		CHECK(strstr(ac_message(), "symlink") != NULL);
+		CHECK(!unlink(lock));
+		CHECK(!mkdir(lock, 0700));
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		CHECK(strstr(ac_message(), lock) != NULL);
+		CHECK(!rmdir(lock));
+		CHECK_INT(count("s.A", a_p1, 2, 0), 0);	/* nothing stored */
+	}
+
 	/* another owner (only root can set that up) */
 	if (geteuid() == 0) {
 		CHECK(!chown(path, 1, 1));
