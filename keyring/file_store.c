@@ -42,6 +42,7 @@
 #include "../helper/module.h"
 #include "../helper/sbuf.h"
 #include "../helper/secmem.h"
+#include "../helper/util.h"
 #include "keyring.h"
 
 #define STORE_MAX	(4 * 1024 * 1024)
@@ -318,8 +319,8 @@ static enum ac_err parse(const struct location *loc, const char *text,
 static enum ac_err load(const struct location *loc, int dirfd, cJSON **root)
 {
 	struct stat st;
-	struct sbuf sb = SBUF_INIT;
-	char chunk[8192];
+	char *text = NULL;
+	size_t len = 0;
 	enum ac_err err;
 	int fd = -1;
 
@@ -346,34 +347,20 @@ static enum ac_err load(const struct location *loc, int dirfd, cJSON **root)
 	}
 	if ((err = check_owner_mode(&st, "file", loc->path.buf, 0)))
 		goto out;
+	/* refused before reading; read_fd_limited() bounds a file that grows */
 	if (st.st_size > STORE_MAX) {
 		err = ac_fail(AC_KEYRING, "the file store %s is larger than %d MiB — agentcred refuses it; move it aside",
 			      loc->path.buf, STORE_MAX >> 20);
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = ac_fail(AC_KEYRING, "cannot read the file store %s: %s",
-				      loc->path.buf, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > STORE_MAX) {
-			err = ac_fail(AC_KEYRING, "the file store %s is larger than %d MiB — agentcred refuses it; move it aside",
-				      loc->path.buf, STORE_MAX >> 20);
-			goto out;
-		}
-		sbuf_add(&sb, chunk, (size_t)n);
+	if (read_fd_limited(fd, STORE_MAX, loc->path.buf, &text, &len)) {
+		/* the same line, as the keyring failure it is */
+		err = ac_fail(AC_KEYRING, "%s", ac_message());
+		goto out;
 	}
-	err = parse(loc, sb.buf ? sb.buf : "", sb.len, root);
+	err = parse(loc, text, len, root);
 out:
-	secmem_wipe(chunk, sizeof(chunk));
-	sbuf_release(&sb);
+	sec_free(text);
 	close(fd);
 	return err;
 }
