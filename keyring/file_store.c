@@ -12,9 +12,9 @@
  *    is refused with a message saying how to fix it, never "repaired";
  *  - every open goes through the directory descriptor with O_NOFOLLOW, so
  *    a symlink swapped in later is not followed either;
- *  - the file is replaced atomically: a fresh O_EXCL temporary file in the
- *    same directory, write, fsync, rename, fsync of the directory; a
- *    temporary file found while we hold the lock was left by a writer
+ *  - the file is replaced atomically (helper/atomicfile.c: a fresh O_EXCL
+ *    temporary file in the same directory, write, fsync, rename, fsync of
+ *    the directory); a temporary file found while we hold the lock was left by a writer
  *    that died, and is removed (it holds secrets, maybe removed ones);
  *  - read-modify-write runs under an flock on secrets.json.lock beside it,
  *    so concurrent writers never lose each other's entries (readers need no
@@ -24,7 +24,6 @@
  *  - every buffer that held the file or a secret is wiped (sec_free, and
  *    cJSON allocates through the wiping hooks).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,6 +38,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../helper/atomicfile.h"
 #include "../helper/module.h"
 #include "../helper/sbuf.h"
 #include "../helper/secmem.h"
@@ -365,55 +365,16 @@ out:
 	return err;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
- * Called with the lock held, so no live writer owns a ".<base>." file:
- * each one is what a killed agentcred left between create and rename.
+ * Atomic replace (helper/atomicfile.c).  Called with the lock held, so no
+ * live writer owns a temporary file: each one found is what a killed
+ * agentcred left between create and rename, and is removed.
  */
-static void drop_leftovers(const struct location *loc, int dirfd)
-{
-	struct sbuf prefix = SBUF_INIT;
-	struct dirent *de;
-	DIR *d;
-	int fd = dup(dirfd);
-
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	sbuf_addf(&prefix, ".%s.", loc->base.buf);
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, prefix.buf, prefix.len))
-			unlinkat(dirfd, de->d_name, 0);
-	closedir(d);
-	sbuf_release(&prefix);
-}
-
-/* Atomic replace: temporary file, fsync, rename, fsync of the directory. */
 static enum ac_err save(const struct location *loc, int dirfd, const cJSON *root)
 {
-	struct sbuf tmp = SBUF_INIT;
 	char *text = cJSON_Print(root);
 	size_t len;
-	enum ac_err err = AC_OK;
-	int fd = -1, tries;
+	enum ac_err err;
 
 	if (!text)
 		return ac_fail(AC_FAIL, "out of memory");
@@ -421,52 +382,11 @@ static enum ac_err save(const struct location *loc, int dirfd, const cJSON *root
 	if (len + 1 > STORE_MAX) {
 		err = ac_fail(AC_KEYRING, "the file store %s would grow beyond %d MiB — remove entries you no longer need",
 			      loc->path.buf, STORE_MAX >> 20);
-		goto out;
+	} else {
+		atomic_drop_leftovers(dirfd, loc->base.buf);
+		err = atomic_replace(dirfd, loc->dir.buf, loc->base.buf, text,
+				     len, AC_KEYRING);
 	}
-	drop_leftovers(loc, dirfd);
-	for (tries = 0; tries < 100 && fd < 0; tries++) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		sbuf_reset(&tmp);
-		sbuf_addf(&tmp, ".%s.%ld.%ld", loc->base.buf, (long)getpid(),
-			  (long)ts.tv_nsec + tries);
-		fd = openat(dirfd, tmp.buf,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		err = ac_fail(AC_KEYRING, "cannot create a temporary file in %s: %s",
-			      loc->dir.buf, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, text, len) || write_all(fd, "\n", 1) || fsync(fd)) {
-		err = ac_fail(AC_KEYRING, "cannot write the file store in %s: %s",
-			      loc->dir.buf, strerror(errno));
-		goto fail;
-	}
-	if (close(fd)) {
-		fd = -1;
-		err = ac_fail(AC_KEYRING, "cannot write the file store in %s: %s",
-			      loc->dir.buf, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp.buf, dirfd, loc->base.buf)) {
-		err = ac_fail(AC_KEYRING, "cannot replace the file store %s: %s",
-			      loc->path.buf, strerror(errno));
-		goto fail;
-	}
-	/* the rename itself must survive a crash too */
-	fsync(dirfd);
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, tmp.buf, 0);
-out:
-	sbuf_release(&tmp);
 	sec_free(text);
 	return err;
 }
