@@ -550,13 +550,19 @@ static enum ac_err fs_store(const char *schema, const char *label,
 {
 	struct session s;
 	cJSON *list, *it, *next, *obj;
-	size_t i, j;
+	size_t i, j, given = 0;
 	enum ac_err err;
 
 	if (!schema)
 		return ac_fail(AC_FAIL, "internal: a keyring item needs a schema");
 	if (memchr(secret, '\0', secret_len))
 		return ac_fail(AC_FAIL, "the secret contains a NUL byte, which the file store cannot keep");
+	/* never write what validate() would call corrupt */
+	for (i = 0; i < nattrs; i++)
+		given += attrs[i].value != NULL;
+	if (given > MAX_ATTRS)
+		return ac_fail(AC_FAIL, "internal: more than %d keyring attributes",
+			       MAX_ATTRS);
 	for (i = 0; i < nattrs; i++)
 		for (j = 0; j < i; j++)
 			if (attrs[i].value && attrs[j].value &&

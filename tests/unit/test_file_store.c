@@ -154,6 +154,42 @@ static void test_replace(void)
 		fs->free_items(items, n);
 		CHECK_INT(fs->clear("s.A", at, 1), AC_OK);
 	}
+	/* more attributes than a load accepts: refused, nothing written */
+	{
+		struct kr_attr many[65];
+		char names[65][8], *before = slurp(path), *after;
+		size_t i;
+
+		for (i = 0; i < 65; i++) {
+			snprintf(names[i], sizeof(names[i]), "a%zu", i);
+			many[i].name = names[i];
+			many[i].value = "v";
+		}
+		CHECK(fs->store("s.A", "many", many, 65, "x", 1) != AC_OK);
+		CHECK(strstr(ac_message(), "attributes") != NULL);
+		after = slurp(path);
+		CHECK(before && after && !strcmp(before, after));
+		free(before);
+		free(after);
+		CHECK_INT(fs->store("s.A", "64", many, 64, "x", 1), AC_OK);
+		CHECK_INT(count("s.A", many, 64, 0), 1);
+		CHECK_INT(fs->clear("s.A", many, 64), AC_OK);
+	}
+	/* a store that would pass the size limit: refused, file unchanged */
+	{
+		size_t big = 4 * 1024 * 1024;
+		char *secret = malloc(big + 1), *before = slurp(path), *after;
+
+		memset(secret, 'x', big);
+		secret[big] = '\0';
+		CHECK_INT(fs->store("s.A", "big", a_p2, 2, secret, big), AC_KEYRING);
+		CHECK(strstr(ac_message(), "would grow beyond") != NULL);
+		after = slurp(path);
+		CHECK(before && after && !strcmp(before, after));
+		free(before);
+		free(after);
+		free(secret);
+	}
 	/* a NUL byte cannot be kept in JSON text: refused, not truncated */
 	CHECK(fs->store("s.A", "nul", a_p2, 2, "ab\0cd", 5) != AC_OK);
 	CHECK_INT(fs->search("s.A", a_p2, 2, 0, &items, &n), AC_OK);
