@@ -525,16 +525,10 @@ static enum ac_err fs_search(const char *schema, const struct kr_attr *attrs,
 		if (!matches(it, schema, attrs, nattrs, flags))
 			continue;
 		if (n == alloc) {
-			struct kr_item *grown;
-
 			alloc = alloc ? 2 * alloc : 4;
-			grown = xcalloc(alloc, sizeof(*grown));
-			if (n)
-				memcpy(grown, out, n * sizeof(*out));
-			free(out);
-			out = grown;
+			out = xrealloc(out, alloc * sizeof(*out));
 		}
-		fill_item(&out[n++], it);
+		fill_item(&out[n++], it);	/* sets every field */
 		if (flags & KR_FIRST_ONLY)
 			break;
 	}
@@ -596,7 +590,7 @@ static enum ac_err fs_store(const char *schema, const char *label,
 	return err;
 }
 
-/* Delete items that match; with exact, only the very item given. */
+/* Delete items that match; with secret, only that very item (same_item). */
 static enum ac_err drop(const char *schema, const struct kr_attr *attrs,
 			size_t nattrs, const char *secret)
 {
@@ -609,10 +603,12 @@ static enum ac_err drop(const char *schema, const struct kr_attr *attrs,
 		return err;
 	list = cJSON_GetObjectItemCaseSensitive(s.root, "items");
 	for (it = list->child; it; it = next) {
+		int hit = secret ? same_item(it, schema, attrs, nattrs) &&
+				   !strcmp(str_of(it, "secret"), secret) :
+				   matches(it, schema, attrs, nattrs, 0);
+
 		next = it->next;
-		if (secret ? !same_item(it, schema, attrs, nattrs) ||
-			     strcmp(str_of(it, "secret"), secret) :
-			     !matches(it, schema, attrs, nattrs, 0))
+		if (!hit)
 			continue;
 		cJSON_Delete(cJSON_DetachItemViaPointer(list, it));
 		changed = 1;
