@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -271,6 +272,22 @@ static void test_refusals(void)
 		CHECK(strstr(ac_message(), lock) != NULL);
 		CHECK(!rmdir(lock));
 		CHECK_INT(count("s.A", a_p1, 2, 0), 0);	/* nothing stored */
+	}
+
+	/* another writer that never lets go: a bounded wait, then a refusal */
+	{
+		char lock[400];
+		int fd;
+
+		snprintf(lock, sizeof(lock), "%s.lock", path);
+		fd = open(lock, O_RDWR | O_CREAT, 0600);
+		CHECK(fd >= 0 && !flock(fd, LOCK_EX));
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		CHECK(strstr(ac_message(), "stayed locked") != NULL);
+		CHECK_INT(count("s.A", a_p1, 2, 0), 0);	/* readers need no lock */
+		close(fd);
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_OK);
+		CHECK_INT(fs->clear("s.A", a_p1, 2), AC_OK);
 	}
 
 	/* another owner (only root can set that up) */
