@@ -12,9 +12,9 @@
  *    is refused with a message saying how to fix it, never "repaired";
  *  - every open goes through the directory descriptor with O_NOFOLLOW, so
  *    a symlink swapped in later is not followed either;
- *  - the file is replaced atomically: a fresh O_EXCL temporary file in the
- *    same directory, write, fsync, rename, fsync of the directory; a
- *    temporary file found while we hold the lock was left by a writer
+ *  - the file is replaced atomically (helper/atomicfile.c: a fresh O_EXCL
+ *    temporary file in the same directory, write, fsync, rename, fsync of
+ *    the directory); a temporary file found while we hold the lock was left by a writer
  *    that died, and is removed (it holds secrets, maybe removed ones);
  *  - read-modify-write runs under an flock on secrets.json.lock beside it,
  *    so concurrent writers never lose each other's entries (readers need no
@@ -24,7 +24,6 @@
  *  - every buffer that held the file or a secret is wiped (sec_free, and
  *    cJSON allocates through the wiping hooks).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -39,9 +38,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "../helper/atomicfile.h"
 #include "../helper/module.h"
 #include "../helper/sbuf.h"
 #include "../helper/secmem.h"
+#include "../helper/util.h"
 #include "keyring.h"
 
 #define STORE_MAX	(4 * 1024 * 1024)
@@ -193,25 +194,26 @@ static enum ac_err open_dir(const struct location *loc, int create, int *dirfd)
 /* Exclusive lock on "<base>.lock" in the directory, bounded wait. */
 static enum ac_err lock_store(const struct location *loc, int dirfd, int *lockfd)
 {
-	struct sbuf name = SBUF_INIT;
+	struct sbuf name = SBUF_INIT, full = SBUF_INIT;
 	struct stat st;
 	enum ac_err err = AC_OK;
 	int fd, waited = 0;
 
 	sbuf_addf(&name, "%s.lock", loc->base.buf);
+	sbuf_addf(&full, "%s.lock", loc->path.buf);	/* for messages */
 	fd = openat(dirfd, name.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		err = ac_fail(AC_KEYRING, "cannot open the file store lock %s/%s: %s%s",
-			      loc->dir.buf, name.buf, strerror(errno),
+		err = ac_fail(AC_KEYRING, "cannot open the file store lock %s: %s%s",
+			      full.buf, strerror(errno),
 			      errno == ELOOP ? " (a symlink: remove it)" : "");
 		goto out;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		err = ac_fail(AC_KEYRING, "the file store lock %s/%s is not a regular file — remove it",
-			      loc->dir.buf, name.buf);
+		err = ac_fail(AC_KEYRING, "the file store lock %s is not a regular file — remove it",
+			      full.buf);
 		goto out;
 	}
-	if ((err = check_owner_mode(&st, "lock file", loc->dir.buf, 0)))
+	if ((err = check_owner_mode(&st, "lock file", full.buf, 0)))
 		goto out;
 	while (flock(fd, LOCK_EX | LOCK_NB)) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -236,6 +238,7 @@ out:
 	}
 	*lockfd = fd;
 	sbuf_release(&name);
+	sbuf_release(&full);
 	return err;
 }
 
@@ -316,8 +319,8 @@ static enum ac_err parse(const struct location *loc, const char *text,
 static enum ac_err load(const struct location *loc, int dirfd, cJSON **root)
 {
 	struct stat st;
-	struct sbuf sb = SBUF_INIT;
-	char chunk[8192];
+	char *text = NULL;
+	size_t len = 0;
 	enum ac_err err;
 	int fd = -1;
 
@@ -344,87 +347,34 @@ static enum ac_err load(const struct location *loc, int dirfd, cJSON **root)
 	}
 	if ((err = check_owner_mode(&st, "file", loc->path.buf, 0)))
 		goto out;
+	/* refused before reading; read_fd_limited() bounds a file that grows */
 	if (st.st_size > STORE_MAX) {
 		err = ac_fail(AC_KEYRING, "the file store %s is larger than %d MiB — agentcred refuses it; move it aside",
 			      loc->path.buf, STORE_MAX >> 20);
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = ac_fail(AC_KEYRING, "cannot read the file store %s: %s",
-				      loc->path.buf, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > STORE_MAX) {
-			err = ac_fail(AC_KEYRING, "the file store %s is larger than %d MiB — agentcred refuses it; move it aside",
-				      loc->path.buf, STORE_MAX >> 20);
-			goto out;
-		}
-		sbuf_add(&sb, chunk, (size_t)n);
+	if (read_fd_limited(fd, STORE_MAX, loc->path.buf, &text, &len)) {
+		/* the same line, as the keyring failure it is */
+		err = ac_fail(AC_KEYRING, "%s", ac_message());
+		goto out;
 	}
-	err = parse(loc, sb.buf ? sb.buf : "", sb.len, root);
+	err = parse(loc, text, len, root);
 out:
-	secmem_wipe(chunk, sizeof(chunk));
-	sbuf_release(&sb);
+	sec_free(text);
 	close(fd);
 	return err;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
- * Called with the lock held, so no live writer owns a ".<base>." file:
- * each one is what a killed agentcred left between create and rename.
+ * Atomic replace (helper/atomicfile.c).  Called with the lock held, so no
+ * live writer owns a temporary file: each one found is what a killed
+ * agentcred left between create and rename, and is removed.
  */
-static void drop_leftovers(const struct location *loc, int dirfd)
-{
-	struct sbuf prefix = SBUF_INIT;
-	struct dirent *de;
-	DIR *d;
-	int fd = dup(dirfd);
-
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	sbuf_addf(&prefix, ".%s.", loc->base.buf);
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, prefix.buf, prefix.len))
-			unlinkat(dirfd, de->d_name, 0);
-	closedir(d);
-	sbuf_release(&prefix);
-}
-
-/* Atomic replace: temporary file, fsync, rename, fsync of the directory. */
 static enum ac_err save(const struct location *loc, int dirfd, const cJSON *root)
 {
-	struct sbuf tmp = SBUF_INIT;
 	char *text = cJSON_Print(root);
 	size_t len;
-	enum ac_err err = AC_OK;
-	int fd = -1, tries;
+	enum ac_err err;
 
 	if (!text)
 		return ac_fail(AC_FAIL, "out of memory");
@@ -432,52 +382,11 @@ static enum ac_err save(const struct location *loc, int dirfd, const cJSON *root
 	if (len + 1 > STORE_MAX) {
 		err = ac_fail(AC_KEYRING, "the file store %s would grow beyond %d MiB — remove entries you no longer need",
 			      loc->path.buf, STORE_MAX >> 20);
-		goto out;
+	} else {
+		atomic_drop_leftovers(dirfd, loc->base.buf);
+		err = atomic_replace(dirfd, loc->dir.buf, loc->base.buf, text,
+				     len, AC_KEYRING);
 	}
-	drop_leftovers(loc, dirfd);
-	for (tries = 0; tries < 100 && fd < 0; tries++) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		sbuf_reset(&tmp);
-		sbuf_addf(&tmp, ".%s.%ld.%ld", loc->base.buf, (long)getpid(),
-			  (long)ts.tv_nsec + tries);
-		fd = openat(dirfd, tmp.buf,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		err = ac_fail(AC_KEYRING, "cannot create a temporary file in %s: %s",
-			      loc->dir.buf, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, text, len) || write_all(fd, "\n", 1) || fsync(fd)) {
-		err = ac_fail(AC_KEYRING, "cannot write the file store in %s: %s",
-			      loc->dir.buf, strerror(errno));
-		goto fail;
-	}
-	if (close(fd)) {
-		fd = -1;
-		err = ac_fail(AC_KEYRING, "cannot write the file store in %s: %s",
-			      loc->dir.buf, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp.buf, dirfd, loc->base.buf)) {
-		err = ac_fail(AC_KEYRING, "cannot replace the file store %s: %s",
-			      loc->path.buf, strerror(errno));
-		goto fail;
-	}
-	/* the rename itself must survive a crash too */
-	fsync(dirfd);
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, tmp.buf, 0);
-out:
-	sbuf_release(&tmp);
 	sec_free(text);
 	return err;
 }
@@ -616,16 +525,10 @@ static enum ac_err fs_search(const char *schema, const struct kr_attr *attrs,
 		if (!matches(it, schema, attrs, nattrs, flags))
 			continue;
 		if (n == alloc) {
-			struct kr_item *grown;
-
 			alloc = alloc ? 2 * alloc : 4;
-			grown = xcalloc(alloc, sizeof(*grown));
-			if (n)
-				memcpy(grown, out, n * sizeof(*out));
-			free(out);
-			out = grown;
+			out = xrealloc(out, alloc * sizeof(*out));
 		}
-		fill_item(&out[n++], it);
+		fill_item(&out[n++], it);	/* sets every field */
 		if (flags & KR_FIRST_ONLY)
 			break;
 	}
@@ -641,13 +544,19 @@ static enum ac_err fs_store(const char *schema, const char *label,
 {
 	struct session s;
 	cJSON *list, *it, *next, *obj;
-	size_t i, j;
+	size_t i, j, given = 0;
 	enum ac_err err;
 
 	if (!schema)
 		return ac_fail(AC_FAIL, "internal: a keyring item needs a schema");
 	if (memchr(secret, '\0', secret_len))
 		return ac_fail(AC_FAIL, "the secret contains a NUL byte, which the file store cannot keep");
+	/* never write what validate() would call corrupt */
+	for (i = 0; i < nattrs; i++)
+		given += attrs[i].value != NULL;
+	if (given > MAX_ATTRS)
+		return ac_fail(AC_FAIL, "internal: more than %d keyring attributes",
+			       MAX_ATTRS);
 	for (i = 0; i < nattrs; i++)
 		for (j = 0; j < i; j++)
 			if (attrs[i].value && attrs[j].value &&
@@ -681,7 +590,7 @@ static enum ac_err fs_store(const char *schema, const char *label,
 	return err;
 }
 
-/* Delete items that match; with exact, only the very item given. */
+/* Delete items that match; with secret, only that very item (same_item). */
 static enum ac_err drop(const char *schema, const struct kr_attr *attrs,
 			size_t nattrs, const char *secret)
 {
@@ -694,10 +603,12 @@ static enum ac_err drop(const char *schema, const struct kr_attr *attrs,
 		return err;
 	list = cJSON_GetObjectItemCaseSensitive(s.root, "items");
 	for (it = list->child; it; it = next) {
+		int hit = secret ? same_item(it, schema, attrs, nattrs) &&
+				   !strcmp(str_of(it, "secret"), secret) :
+				   matches(it, schema, attrs, nattrs, 0);
+
 		next = it->next;
-		if (secret ? !same_item(it, schema, attrs, nattrs) ||
-			     strcmp(str_of(it, "secret"), secret) :
-			     !matches(it, schema, attrs, nattrs, 0))
+		if (!hit)
 			continue;
 		cJSON_Delete(cJSON_DetachItemViaPointer(list, it));
 		changed = 1;

@@ -89,7 +89,6 @@ static enum ac_err get_one(const struct kr_attr *attrs, size_t nattrs,
 	struct kr_item *items = NULL;
 	size_t n = 0;
 	enum ac_err err;
-	char *copy;
 
 	if ((err = keyring_get(&ops)))
 		return err;
@@ -101,12 +100,11 @@ static enum ac_err get_one(const struct kr_attr *attrs, size_t nattrs,
 		ops->free_items(items, n);
 		return AC_NOTFOUND;
 	}
-	copy = xmalloc(items[0].secret_len + 1);
-	memcpy(copy, items[0].secret, items[0].secret_len);
-	copy[items[0].secret_len] = '\0';
-	*value = copy;
+	/* taken, not copied: one fewer copy of the secret to wipe */
+	*value = items[0].secret;
 	if (len)
 		*len = items[0].secret_len;
+	items[0].secret = NULL;
 	ops->free_items(items, n);
 	return AC_OK;
 }

@@ -34,7 +34,11 @@ struct kr_item {
 	size_t nattrs;
 	char **names;
 	char **values;
-	char *secret;		/* NUL-terminated; wiped by kr_free_items */
+	/*
+	 * NUL-terminated, from xmalloc(): a caller may take it (and set the
+	 * field to NULL); else free_items wipes it.
+	 */
+	char *secret;
 	size_t secret_len;
 	void *handle;		/* store-private (e.g. a SecretItem) */
 };

@@ -394,6 +394,19 @@ static enum ac_err make_schema(SecretSchema *sch, GHashTable **table,
 	return AC_OK;
 }
 
+/* Our own copy of a decoded secret (secret may hold any bytes); value dropped. */
+static void take_secret(struct kr_item *out, SecretValue *value)
+{
+	gsize len = 0;
+	const gchar *p = secret_value_get(value, &len);
+
+	out->secret = xmalloc(len + 1);
+	memcpy(out->secret, p, len);
+	out->secret[len] = '\0';
+	out->secret_len = len;
+	secret_value_unref(value);
+}
+
 static void fill_item(struct kr_item *out, SecretItem *item)
 {
 	GHashTable *attrs = secret_item_get_attributes(item);
@@ -424,16 +437,8 @@ static void fill_item(struct kr_item *out, SecretItem *item)
 	g_hash_table_unref(attrs);
 
 	value = secret_item_get_secret(item);
-	if (value) {
-		gsize len = 0;
-		const gchar *p = secret_value_get(value, &len);
-
-		out->secret = xmalloc(len + 1);
-		memcpy(out->secret, p, len);
-		out->secret[len] = '\0';
-		out->secret_len = len;
-		secret_value_unref(value);
-	}
+	if (value)
+		take_secret(out, value);
 	out->handle = g_object_ref(item);
 }
 
@@ -562,8 +567,6 @@ static int search_secret(struct watchdog *w, const char *schema,
 	gchar **unlocked = NULL, **locked = NULL;
 	SecretValue *value;
 	struct kr_item *out;
-	const gchar *p;
-	gsize len = 0;
 	int again = 0;
 
 	if ((*err = connect_service(w)))
@@ -587,14 +590,9 @@ static int search_secret(struct watchdog *w, const char *schema,
 				*err = fail(w, &error, "reading a secret");
 			goto out;
 		}
-		p = secret_value_get(value, &len);
 		out = xcalloc(1, sizeof(*out));
 		out->label = xstrdup("");
-		out->secret = xmalloc(len + 1);
-		memcpy(out->secret, p, len);
-		out->secret[len] = '\0';
-		out->secret_len = len;
-		secret_value_unref(value);
+		take_secret(out, value);
 		*items = out;
 		*count = 1;
 	} else if (locked && locked[0]) {

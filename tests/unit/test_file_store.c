@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,6 +155,42 @@ static void test_replace(void)
 		fs->free_items(items, n);
 		CHECK_INT(fs->clear("s.A", at, 1), AC_OK);
 	}
+	/* more attributes than a load accepts: refused, nothing written */
+	{
+		struct kr_attr many[65];
+		char names[65][8], *before = slurp(path), *after;
+		size_t i;
+
+		for (i = 0; i < 65; i++) {
+			snprintf(names[i], sizeof(names[i]), "a%zu", i);
+			many[i].name = names[i];
+			many[i].value = "v";
+		}
+		CHECK(fs->store("s.A", "many", many, 65, "x", 1) != AC_OK);
+		CHECK(strstr(ac_message(), "attributes") != NULL);
+		after = slurp(path);
+		CHECK(before && after && !strcmp(before, after));
+		free(before);
+		free(after);
+		CHECK_INT(fs->store("s.A", "64", many, 64, "x", 1), AC_OK);
+		CHECK_INT(count("s.A", many, 64, 0), 1);
+		CHECK_INT(fs->clear("s.A", many, 64), AC_OK);
+	}
+	/* a store that would pass the size limit: refused, file unchanged */
+	{
+		size_t big = 4 * 1024 * 1024;
+		char *secret = malloc(big + 1), *before = slurp(path), *after;
+
+		memset(secret, 'x', big);
+		secret[big] = '\0';
+		CHECK_INT(fs->store("s.A", "big", a_p2, 2, secret, big), AC_KEYRING);
+		CHECK(strstr(ac_message(), "would grow beyond") != NULL);
+		after = slurp(path);
+		CHECK(before && after && !strcmp(before, after));
+		free(before);
+		free(after);
+		free(secret);
+	}
 	/* a NUL byte cannot be kept in JSON text: refused, not truncated */
 	CHECK(fs->store("s.A", "nul", a_p2, 2, "ab\0cd", 5) != AC_OK);
 	CHECK_INT(fs->search("s.A", a_p2, 2, 0, &items, &n), AC_OK);
@@ -214,6 +251,44 @@ static void test_refusals(void)
 	CHECK_INT(fs->search("s.A", NULL, 0, 0, &items, &n), AC_KEYRING);
 	CHECK(strstr(ac_message(), "chmod 700") != NULL);
 	chmod(dir, 0700);
+
+	/* the lock file: its own path in the message, and never followed */
+	{
+		char lock[400], msg[900];
+
+		snprintf(lock, sizeof(lock), "%s.lock", path);
+		chmod(lock, 0644);
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		snprintf(msg, sizeof(msg), "chmod 600 %s", lock);
+		CHECK(strstr(ac_message(), msg) != NULL);
+		chmod(lock, 0600);
+		CHECK(!unlink(lock));
+		CHECK(!symlink("/dev/null", lock));
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		CHECK(strstr(ac_message(), "symlink") != NULL);
+		CHECK(!unlink(lock));
+		CHECK(!mkdir(lock, 0700));
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		CHECK(strstr(ac_message(), lock) != NULL);
+		CHECK(!rmdir(lock));
+		CHECK_INT(count("s.A", a_p1, 2, 0), 0);	/* nothing stored */
+	}
+
+	/* another writer that never lets go: a bounded wait, then a refusal */
+	{
+		char lock[400];
+		int fd;
+
+		snprintf(lock, sizeof(lock), "%s.lock", path);
+		fd = open(lock, O_RDWR | O_CREAT, 0600);
+		CHECK(fd >= 0 && !flock(fd, LOCK_EX));
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		CHECK(strstr(ac_message(), "stayed locked") != NULL);
+		CHECK_INT(count("s.A", a_p1, 2, 0), 0);	/* readers need no lock */
+		close(fd);
+		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_OK);
+		CHECK_INT(fs->clear("s.A", a_p1, 2), AC_OK);
+	}
 
 	/* another owner (only root can set that up) */
 	if (geteuid() == 0) {
