@@ -66,7 +66,7 @@ dh store '{"Username":"u","Secret":"s"}'
 t_eq "store without ServerURL" "1:no credentials server URL" "$RC:$OUT"
 dh store 'not json'
 t_eq "store of bad JSON: exit 1" 1 "$RC"
-t_not_contains "store of bad JSON: message on stdout" "$OUT" "^$"
+t_contains "store of bad JSON: message on stdout" "$OUT" "not a JSON object"
 
 dh list unused
 t_eq "list" "0:{\"$S1\":\"hub-user\",\"$S2\":\"\\u003ctoken\\u003e\"}" "$RC:$OUT"
