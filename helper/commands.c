@@ -32,6 +32,20 @@ enum ac_err get_profile_token(struct profile *p, const char *scope,
 	return token_get(&req, out);
 }
 
+enum ac_err host_token_get(struct profile *p, struct token *out)
+{
+	ac_set_subject(p->name);
+	return get_profile_token(p, NULL, NULL, NULL, out);
+}
+
+enum ac_err host_token_forget(struct profile *p)
+{
+	struct token_request req = { p, LEVEL_FINAL, NULL, NULL, NULL };
+
+	ac_set_subject(p->name);
+	return token_forget_request(&req);
+}
+
 enum ac_err write_out(int fd, const char *buf, size_t len)
 {
 	while (len) {

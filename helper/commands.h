@@ -65,6 +65,15 @@ struct token_args {
 enum ac_err token_args_parse(int argc, char **argv, unsigned allow,
 			     const char *usage, struct token_args *a);
 
+/*
+ * git and docker, for a host a profile lists in "hosts": get the profile's
+ * own token (no per-call options), or on erase drop it from the cache so
+ * the next get fetches a fresh one.  Both name the profile as the subject
+ * of error messages.
+ */
+enum ac_err host_token_get(struct profile *p, struct token *out);
+enum ac_err host_token_forget(struct profile *p);
+
 /* Write all of buf to fd (stdout answers); AC_FAIL on error. */
 enum ac_err write_out(int fd, const char *buf, size_t len);
 

@@ -82,8 +82,7 @@ static enum ac_err profile_get(struct profile *p, const char *server)
 	enum ac_err err;
 
 	memset(&t, 0, sizeof(t));
-	ac_set_subject(p->name);
-	err = get_profile_token(p, NULL, NULL, NULL, &t);
+	err = host_token_get(p, &t);
 	if (err) {
 		/* the CLI shows this text; name the profile in it */
 		return ac_fail(err, "agentcred: %s: %s", p->name, ac_message());
@@ -226,10 +225,7 @@ static enum ac_err docker_erase(struct config *cfg)
 		return err;
 	p = docker_profile(cfg, server);
 	if (p) {
-		struct token_request req = { p, LEVEL_FINAL, NULL, NULL, NULL };
-
-		ac_set_subject(p->name);
-		err = token_forget_request(&req);
+		err = host_token_forget(p);
 	} else {
 		const struct kr_attr attrs[] = {
 			{ "server", server },

@@ -80,8 +80,7 @@ static enum ac_err profile_get(struct profile *p, const struct git_cred *req)
 	long long exp;
 
 	memset(&t, 0, sizeof(t));
-	ac_set_subject(p->name);
-	err = get_profile_token(p, NULL, NULL, NULL, &t);
+	err = host_token_get(p, &t);
 	if (err)
 		return err;
 	/* keep a username git already has (from the URL); else ours */
@@ -93,18 +92,10 @@ static enum ac_err profile_get(struct profile *p, const struct git_cred *req)
 		ans.expiry = exp;
 	token_release(&t);
 	gitproto_write(&ans, &out);
-	err = write_out(STDOUT_FILENO, out.buf ? out.buf : "", out.len);
+	err = write_out(STDOUT_FILENO, sbuf_str(&out), out.len);
 	sbuf_release(&out);
 	gitproto_release(&ans);
 	return err;
-}
-
-static enum ac_err profile_erase(struct profile *p)
-{
-	struct token_request req = { p, LEVEL_FINAL, NULL, NULL, NULL };
-
-	ac_set_subject(p->name);
-	return token_forget_request(&req);
 }
 
 /* The attributes of git-credential-libsecret's make_attr_list(). */
@@ -212,7 +203,7 @@ static enum ac_err store_get(const struct keyring_ops *ops, const struct git_cre
 		if (user)
 			ans.username = xstrdup(user);
 		gitproto_write(&ans, &out);
-		err = write_out(STDOUT_FILENO, out.buf ? out.buf : "", out.len);
+		err = write_out(STDOUT_FILENO, sbuf_str(&out), out.len);
 	}
 	sbuf_release(&out);
 	gitproto_release(&ans);
@@ -341,7 +332,7 @@ static enum ac_err run_git(struct config *cfg, const char *op)
 		if (!strcmp(op, "get"))
 			err = profile_get(p, &c);
 		else if (!strcmp(op, "erase"))
-			err = profile_erase(p);
+			err = host_token_forget(p);
 		/* store: the token came from us; nothing to keep */
 		goto out;
 	}

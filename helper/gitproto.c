@@ -204,23 +204,28 @@ void gitproto_release(struct git_cred *c)
 	clear_fields(c);
 }
 
+/* Digits only (none is 0), at most 65535: the value; else -1. */
+static long parse_port(const char *d)
+{
+	unsigned long v = 0;
+
+	for (; *d >= '0' && *d <= '9' && v <= 65535; d++)
+		v = v * 10 + (unsigned long)(*d - '0');
+	return *d || v > 65535 ? -1 : (long)v;
+}
+
 void gitproto_split_host(const char *host, char **server, unsigned *port)
 {
 	const char *colon = strrchr(host, ':');
-	const char *d;
-	unsigned long v = 0;
+	long v = colon ? parse_port(colon + 1) : -1;
 
-	*port = 0;
-	if (colon && colon[1]) {
-		for (d = colon + 1; *d >= '0' && *d <= '9' && v <= 65535; d++)
-			v = v * 10 + (unsigned long)(*d - '0');
-		if (!*d && v >= 1 && v <= 65535) {
-			*server = xstrndup(host, (size_t)(colon - host));
-			*port = (unsigned)v;
-			return;
-		}
+	if (v >= 1) {
+		*server = xstrndup(host, (size_t)(colon - host));
+		*port = (unsigned)v;
+	} else {
+		*server = xstrdup(host);
+		*port = 0;
 	}
-	*server = xstrdup(host);
 }
 
 void gitproto_label(const struct git_cred *c, struct sbuf *out)
@@ -292,21 +297,14 @@ int gitproto_match(const struct git_cred *req, const char *user,
 		return 0;
 	if (req->host) {
 		char *want_server;
-		unsigned want_port, have_port = 0;
+		unsigned want_port;
+		long have_port = 0;
 		int ok;
 
 		gitproto_split_host(req->host, &want_server, &want_port);
-		if (port) {
-			const char *d = port;
-			unsigned long v = 0;
-
-			for (; *d >= '0' && *d <= '9' && v <= 65535; d++)
-				v = v * 10 + (unsigned long)(*d - '0');
-			if (*d || v > 65535)
-				v = 65536;	/* garbage never equals a request */
-			have_port = (unsigned)v;
-		}
-		ok = server && !strcmp(want_server, server) && want_port == have_port;
+		if (port)
+			have_port = parse_port(port);	/* garbage, -1, never equals */
+		ok = server && !strcmp(want_server, server) && (long)want_port == have_port;
 		sec_free(want_server);
 		if (!ok)
 			return 0;

@@ -189,7 +189,13 @@ t_contains "label with port and path" "$OUT" "label = Git: https://port.tld:8443
 
 # ---- interoperability with git-credential-libsecret (Debian's contrib source)
 SRC=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c
-if [ -f "$SRC" ] && pkg-config --exists libsecret-1 2>/dev/null; then
+# tests/install-deps.sh installs libsecret-1-dev and git ships the source:
+# their absence is a failure, not a reason to skip
+if ! [ -f "$SRC" ]; then
+	t_failmsg "git-credential-libsecret source present" "missing: $SRC"
+elif ! pkg-config --exists libsecret-1 2>/dev/null; then
+	t_failmsg "libsecret-1 development files installed" "run tests/install-deps.sh"
+else
 	LIBSECRET_CFLAGS=$(pkg-config --cflags --libs libsecret-1)
 	# shellcheck disable=SC2086
 	cc -o "$T/git-credential-libsecret" "$SRC" $LIBSECRET_CFLAGS 2>"$T/cc.log" ||
@@ -253,8 +259,6 @@ if [ -f "$SRC" ] && pkg-config --exists libsecret-1 2>/dev/null; then
 	lsgc "$NEW" reject "protocol=https${NL}host=new.tld"
 	run secret-tool search --all server new.tld
 	t_eq "git-credential-libsecret erases agentcred's item" "" "$OUT"
-else
-	echo "# libsecret-1 development files missing: interoperability checks skipped"
 fi
 
 # ---- a real git over HTTPS with Basic auth
@@ -320,6 +324,22 @@ t_ok "get: password_expiry_utc in the future, before the token's expiry" \
 ac_git get "protocol=http${NL}host=$GH${NL}"
 t_contains "plain http to loopback also gets the token" "$OUT" "password=$TOK"
 assert_no_secret "no token on stderr" "$T/.err" "$TOK"
+# a kernel-cache hit for a profile host needs no session bus and loads
+# neither module: the profile is tried before any keyring lookup
+printf 'protocol=https\nhost=%s\n' "$GH" >"$T/.in"
+run env DBUS_SESSION_BUS_ADDRESS=disabled: LD_DEBUG=files "$AC" git get <"$T/.in"
+t_contains "kernel hit, profile host: the token" "$OUT" "password=$TOK"
+t_contains "kernel hit, profile host: LD_DEBUG=files works" "$ERR" "file=libcjson"
+t_not_contains "kernel hit, profile host: no module loaded" "$ERR" "agentcred-"
+t_not_contains "kernel hit, profile host: no libcurl/libsecret/GLib" \
+	"$(printf '%s\n' "$ERR" | grep -E 'libcurl|libsecret|libglib|libgio')" "lib"
+# plain http to a profile host off this machine: no token in clear text
+P4="gitplain-$UNIQ"
+t_ok "profile for a plain-http host" profile_cc "$P4" "$URL_gh/oauth/token" cc-secret --host plain.example
+N=$(emu_count gh /oauth/token)
+ac_git get "protocol=http${NL}host=plain.example${NL}"
+t_eq "plain http off this machine: no token, a keyring miss" "0:" "$RC:$OUT"
+t_eq "plain http off this machine: no token request" "$N" "$(emu_count gh /oauth/token)"
 
 # contrib/gitconfig.example as ~/.gitconfig: plain git, no -c options
 printf '[credential]\n\thelper = store\n' >"$HOME/.gitconfig"
@@ -339,5 +359,22 @@ gcl ls-remote "$GURL" refs/heads/main
 t_eq "after git's reject the next run gets a fresh token" "$HEAD_OID	refs/heads/main" "$OUT"
 t_eq "exactly one more token request" 2 "$(( $(emu_count gh /oauth/token) - BEFORE ))"
 t_not_contains "fresh token differs" "$(emu_state gh 's["tokens"][-1]')" "$TOK"
+
+# the token endpoint refuses a profile: nothing on stdout, one line on stderr
+PB="gitbad-$UNIQ"
+t_ok "profile with a wrong secret" profile_cc "$PB" "$URL_gh/oauth/token" wrong-secret --host bad.example
+ac_git get "protocol=https${NL}host=bad.example${NL}"
+t_eq "token failure: nothing on stdout" "" "$OUT"
+t_contains "token failure: reason on stderr, naming the profile" "$ERR" "agentcred: $PB:"
+t_eq "token failure: one line on stderr" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+assert_no_secret "token failure: no secret in the message" "$T/.err" wrong-secret
+
+# a request the keyring cannot hold (not UTF-8): refused, nothing stored
+printf 'protocol=https\nhost=bad\377.example\nusername=u\npassword=p\n' >"$T/.in"
+run "$AC" git store <"$T/.in"
+t_contains "non-UTF-8 host: says so" "$ERR" "not UTF-8"
+t_eq "non-UTF-8 host: one line on stderr" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+run secret-tool search --all user u protocol https
+t_not_contains "non-UTF-8 host: nothing stored" "$OUT$ERR" "example"
 
 t_done

@@ -168,6 +168,27 @@ static void test_host_label(void)
 	CHECK_STR(server, "h:70000");
 	CHECK_INT(port, 0);
 	sec_free(server);
+	/* port 0, no digits, or garbage: not a port, the whole host is the server */
+	gitproto_split_host("h:0", &server, &port);
+	CHECK_STR(server, "h:0");
+	CHECK_INT(port, 0);
+	sec_free(server);
+	gitproto_split_host("h:", &server, &port);
+	CHECK_STR(server, "h:");
+	CHECK_INT(port, 0);
+	sec_free(server);
+	gitproto_split_host("h:80x", &server, &port);
+	CHECK_STR(server, "h:80x");
+	CHECK_INT(port, 0);
+	sec_free(server);
+	gitproto_split_host("h:65535", &server, &port);
+	CHECK_STR(server, "h");
+	CHECK_INT(port, 65535);
+	sec_free(server);
+	gitproto_split_host("h:65536", &server, &port);
+	CHECK_STR(server, "h:65536");
+	CHECK_INT(port, 0);
+	sec_free(server);
 
 	c.protocol = xstrdup("https");
 	c.host = xstrdup("example.com:8443");
@@ -254,6 +275,19 @@ static void test_match(void)
 	CHECK(gitproto_match(&r, "bob", "https", "example.com", "8443", "foo.git"));
 	CHECK(!gitproto_match(&r, "bob", "https", "example.com", "443", "foo.git"));
 	CHECK(!gitproto_match(&r, "bob", "https", "example.com", NULL, "foo.git"));
+	/* a stored port that is not a number never equals the request's */
+	CHECK(!gitproto_match(&r, "bob", "https", "example.com", "8443x", "foo.git"));
+	CHECK(!gitproto_match(&r, "bob", "https", "example.com", "99999999", "foo.git"));
+	CHECK(!gitproto_match(&r, "bob", "https", "example.com", "", "foo.git"));
+	/* ... nor a request without a port, unless it is empty or 0 */
+	sec_free(r.host);
+	r.host = xstrdup("example.com");
+	CHECK(!gitproto_match(&r, "bob", "https", "example.com", "x", "foo.git"));
+	CHECK(!gitproto_match(&r, "bob", "https", "example.com", "65536", "foo.git"));
+	CHECK(gitproto_match(&r, "bob", "https", "example.com", "0", "foo.git"));
+	CHECK(gitproto_match(&r, "bob", "https", "example.com", "", "foo.git"));
+	sec_free(r.host);
+	r.host = xstrdup("example.com:8443");
 
 	/* empty username is a value, not a wildcard */
 	sec_free(r.username);
