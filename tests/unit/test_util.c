@@ -187,49 +187,58 @@ static void test_dates(void)
 	CHECK_INT(parse_date_end_of_day("", &t), -1);
 }
 
-static int host(const char *url, char *out)
+/* url_host() of url is host, or a refusal when host is NULL. */
+static void check_host(const char *url, const char *host)
 {
-	out[0] = '\0';
-	return url_host(url, out, 256);
+	char h[256] = "";
+	int failed = check_failed;
+
+	if (host) {
+		CHECK_INT(url_host(url, h, sizeof(h)), 0);
+		CHECK_STR(h, host);
+	} else {
+		CHECK_INT(url_host(url, h, sizeof(h)), -1);
+	}
+	if (check_failed != failed)
+		fprintf(stderr, "  for url \"%s\"\n", url);
 }
 
 static void test_url(void)
 {
-	char h[256], small[8];
+	static const struct {
+		const char *url, *host;
+	} cases[] = {
+		{ "https://example.com/path", "example.com" },
+		{ "https://example.com", "example.com" },
+		{ "https://example.com:8443/x?y#z", "example.com" },
+		{ "http://127.0.0.1:9000?x=1", "127.0.0.1" },
+		{ "https://h#frag", "h" },
+		{ "https://[::1]:8443/x", "::1" },
+		{ "https://[2001:db8::1]/", "2001:db8::1" },
+		{ "https://[::1]", "::1" },
 
-	CHECK_INT(host("https://example.com/path", h), 0);
-	CHECK_STR(h, "example.com");
-	CHECK_INT(host("https://example.com", h), 0);
-	CHECK_STR(h, "example.com");
-	CHECK_INT(host("https://example.com:8443/x?y#z", h), 0);
-	CHECK_STR(h, "example.com");
-	CHECK_INT(host("http://127.0.0.1:9000?x=1", h), 0);
-	CHECK_STR(h, "127.0.0.1");
-	CHECK_INT(host("https://h#frag", h), 0);
-	CHECK_STR(h, "h");
-	CHECK_INT(host("https://[::1]:8443/x", h), 0);
-	CHECK_STR(h, "::1");
-	CHECK_INT(host("https://[2001:db8::1]/", h), 0);
-	CHECK_STR(h, "2001:db8::1");
-	CHECK_INT(host("https://[::1]", h), 0);
-	CHECK_STR(h, "::1");
+		{ "https://user@example.com/", NULL },
+		{ "https://user:pw@example.com/", NULL },
+		{ "https://127.0.0.1@evil.com/", NULL },
+		{ "example.com/path", NULL },
+		{ "https:///path", NULL },
+		{ "https://:443/", NULL },
+		{ "https://[::1/", NULL },
+		{ "https://[]/", NULL },
+		{ "https://[::1]evil.com/", NULL },
+		{ "https://[::1].evil.com/", NULL },
+		{ "https://[::1]:/", NULL },
+		{ "https://[::1]:80x/", NULL },
+		{ "https://[::1]]/", NULL },
+		{ "https://host:12ab/", NULL },
+		{ "https://host:1:2/", NULL },
+		{ "https://host:123456/", NULL },
+	};
+	char small[8];
+	size_t i;
 
-	CHECK_INT(host("https://user@example.com/", h), -1);
-	CHECK_INT(host("https://user:pw@example.com/", h), -1);
-	CHECK_INT(host("https://127.0.0.1@evil.com/", h), -1);
-	CHECK_INT(host("example.com/path", h), -1);
-	CHECK_INT(host("https:///path", h), -1);
-	CHECK_INT(host("https://:443/", h), -1);
-	CHECK_INT(host("https://[::1/", h), -1);
-	CHECK_INT(host("https://[]/", h), -1);
-	CHECK_INT(host("https://[::1]evil.com/", h), -1);
-	CHECK_INT(host("https://[::1].evil.com/", h), -1);
-	CHECK_INT(host("https://[::1]:/", h), -1);
-	CHECK_INT(host("https://[::1]:80x/", h), -1);
-	CHECK_INT(host("https://[::1]]/", h), -1);
-	CHECK_INT(host("https://host:12ab/", h), -1);
-	CHECK_INT(host("https://host:1:2/", h), -1);
-	CHECK_INT(host("https://host:123456/", h), -1);
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		check_host(cases[i].url, cases[i].host);
 	CHECK_INT(url_host("https://a-long-host/", small, sizeof(small)), -1);
 	CHECK_INT(url_host("https://abcdefg/", small, sizeof(small)), 0);
 	CHECK_STR(small, "abcdefg");
