@@ -171,30 +171,32 @@ static void test_required(void)
 	good("{\"profiles\":{\"a\":{" EA_OK ",\"mode\":\"autonomous-app\"}}}");
 }
 
+/* Profile "x" from KEY, VALUE, ..., NULL; each key and the result valid. */
+static void valid_profile(struct profile *p, const char *const *kv)
+{
+	profile_init(p);
+	p->name = xstrdup("x");
+	for (; kv[0]; kv += 2)
+		CHECK_INT(profile_set_key(p, kv[0], kv[1]), AC_OK);
+	CHECK_INT(profile_validate(p), AC_OK);
+}
+
 static void test_set_key(void)
 {
 	struct profile p;
 	char big[5000];
 	size_t i;
 
-	profile_init(&p);
-	p.name = xstrdup("x");
-	CHECK_INT(profile_set_key(&p, "type", "client-credentials"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "token_url", "https://idp/t"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "client_id", "cid"), AC_OK);
-	CHECK_INT(profile_validate(&p), AC_OK);
+	valid_profile(&p, (const char *const[]){ "type", "client-credentials",
+		"token_url", "https://idp/t", "client_id", "cid", NULL });
 	/* --mode on a client-credentials profile, default value */
 	CHECK_INT(profile_set_key(&p, "mode", "autonomous-app"), AC_OK);
 	CHECK_INT(profile_validate(&p), AC_USAGE);
 	CHECK(strstr(ac_message(), "mode") != NULL);
 	profile_release(&p);
 
-	profile_init(&p);
-	p.name = xstrdup("x");
-	CHECK_INT(profile_set_key(&p, "type", "foundationallm"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "api_url", "https://f/instances/i"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "refresh_margin", "0"), AC_OK);
-	CHECK_INT(profile_validate(&p), AC_OK);
+	valid_profile(&p, (const char *const[]){ "type", "foundationallm",
+		"api_url", "https://f/instances/i", "refresh_margin", "0", NULL });
 	CHECK_INT(profile_set_key(&p, "tokenurl", "x"), AC_USAGE);
 	CHECK(strstr(ac_message(), "tokenurl") != NULL);
 	CHECK_INT(profile_set_key(&p, "timeout", "abc"), AC_USAGE);
