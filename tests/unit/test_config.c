@@ -158,6 +158,11 @@ static void test_required(void)
 	bad("{\"profiles\":{\"a\":{" FL_OK ",\"expires\":\"2026-02-30\"}}}", "expires");
 	bad("{\"profiles\":{\"a\":{" FL_OK ",\"api_url\":\"http://example.com\"}}}", "api_url");
 	good("{\"profiles\":{\"a\":{" FL_OK ",\"expires\":\"2026-02-28\"}}}");
+	/* client_assertion_file: absolute (kubectl and git vary the cwd), alone */
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"fic.jwt\"}}}", "absolute");
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"/f\",\"secret_env\":\"S\"}}}",
+	    "either client_assertion_file or secret_env");
+	good("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"/run/fic.jwt\"}}}");
 	/* keys that do not apply to the type */
 	bad("{\"profiles\":{\"a\":{" FL_OK ",\"client_id\":\"c\"}}}", "does not apply");
 	bad("{\"profiles\":{\"a\":{" CC_OK ",\"tenant\":\"t\"}}}", "does not apply");
