@@ -468,7 +468,7 @@ static enum ac_err parse_profile(struct profile *p, const cJSON *obj)
 
 enum ac_err config_parse(struct config *cfg, const char *text, size_t len)
 {
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	cJSON *root = json_parse_whole(text, len);
 	const cJSON *it, *profiles = NULL;
 	enum ac_err err = AC_OK;
 	const char *path = cfg->path ? cfg->path : "config";

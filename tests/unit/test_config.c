@@ -100,6 +100,8 @@ static void test_parse(void)
 	bad("{\"keyring\":\"kwallet\"}", "keyring");
 	/* bad JSON and types */
 	bad("{", "not valid JSON");
+	bad("{\"profiles\":{}} {\"profiles\":{}}", "not valid JSON");
+	bad("{\"profiles\":{}}x", "not valid JSON");
 	bad("[]", "top level");
 	bad("{\"profiles\":[]}", "profiles must be an object");
 	bad("{\"profiles\":{\"a\":[]}}", "JSON object");

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "../../helper/secmem.h"
 #include "../../helper/util.h"
 #include "check.h"
@@ -320,6 +322,30 @@ static void test_misc(void)
 	CHECK(now_seconds() > 1600000000);
 }
 
+/* 1 when json_parse_whole() accepts text, 0 when it refuses. */
+static int whole(const char *text, size_t len)
+{
+	cJSON *o = json_parse_whole(text, len);
+
+	cJSON_Delete(o);
+	return o != NULL;
+}
+
+static void test_json_whole(void)
+{
+	CHECK(whole("{}", 2));
+	CHECK(whole(" {\"a\":1}\r\n\t ", 12));
+	CHECK(whole("[1]", 3));
+	CHECK(whole("{} x", 2));	/* len ends the text */
+	CHECK(!whole("{} x", 4));
+	CHECK(!whole("{}{}", 4));
+	CHECK(!whole("{}\0", 3));
+	CHECK(!whole("{}\0 ", 4));
+	CHECK(!whole("{", 1));
+	CHECK(!whole("", 0));
+	CHECK(!whole(" ", 1));
+}
+
 static void test_read_limited(void)
 {
 	char *out = NULL;
@@ -367,6 +393,7 @@ int main(void)
 	test_dates();
 	test_url();
 	test_misc();
+	test_json_whole();
 	test_read_limited();
 	return check_done("test_util");
 }
