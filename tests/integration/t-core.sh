@@ -159,6 +159,13 @@ t_contains "missing secret: says how to store it" "$ERR" "agentcred profile add 
 t_exit "--secret refused" 2 "$AC" profile add "x-$P" --type client-credentials \
 	--token-url "$TOKEN_URL" --client-id a --secret hunter2
 t_contains "--secret refusal says why" "$ERR" "command line"
+# an "--option=VALUE" is never echoed past the "="
+for opt in --client-secret=S3CR3T-opt --secret=S3CR3T-opt --token=S3CR3T-opt; do
+	t_exit "$opt refused" 2 "$AC" profile add "x-$P" --type client-credentials \
+		--token-url "$TOKEN_URL" --client-id c "$opt"
+	printf '%s' "$ERR" >"$T/opt.err"
+	assert_no_secret "$opt: not echoed" "$T/opt.err" S3CR3T-opt
+done
 
 # ---- status, list, remove
 run "$AC" status --json
