@@ -325,30 +325,13 @@ enum ac_err profile_validate(const struct profile *p)
 	enum ac_err err = AC_OK;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(profile_keys); i++) {
-		const struct profile_key *k = &profile_keys[i];
-		int set;
-
-		if (k->types & (1u << p->type))
-			continue;
-		switch (k->kind) {
-		case K_STR:
-			set = *(char *const *)((const char *)p + k->offset) != NULL;
-			break;
-		case K_AUTH:
-			set = p->auth_method != AUTH_POST;
-			break;
-		case K_MODE:
-			set = p->mode != MODE_AUTONOMOUS_APP;
-			break;
-		default:
-			set = 0;
-		}
-		/* given explicitly counts too, even at the default value */
-		if (set || (p->keys_set & (1ul << i)))
+	/* given explicitly is what counts, even at the default value */
+	for (i = 0; i < ARRAY_SIZE(profile_keys); i++)
+		if ((p->keys_set & (1ul << i)) &&
+		    !(profile_keys[i].types & (1u << p->type)))
 			return ac_fail(AC_USAGE, "profile %s: key %s does not apply to type %s",
-				       p->name, k->name, profile_type_name(p->type));
-	}
+				       p->name, profile_keys[i].name,
+				       profile_type_name(p->type));
 	switch (p->type) {
 	case PT_CLIENT_CREDENTIALS:
 		if ((err = require(p, p->token_url, "token-url")) ||
@@ -485,7 +468,7 @@ static enum ac_err parse_profile(struct profile *p, const cJSON *obj)
 
 enum ac_err config_parse(struct config *cfg, const char *text, size_t len)
 {
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	cJSON *root = json_parse_whole(text, len);
 	const cJSON *it, *profiles = NULL;
 	enum ac_err err = AC_OK;
 	const char *path = cfg->path ? cfg->path : "config";

@@ -65,9 +65,11 @@ struct profile {
 	char *secret_env;
 
 	/*
-	 * Bit i: key i of the config key table was given explicitly, so
-	 * profile_validate() can refuse a key that does not apply to the
-	 * type even when its value equals the default (config.c only).
+	 * Bit i: key i of the config key table was given, through
+	 * profile_set_key() (config.c only).  profile_validate() refuses a
+	 * key that does not apply to the type from these bits alone: a value
+	 * cannot tell "given at its default" from "not given".  Type-specific
+	 * fields are therefore set only through profile_set_key().
 	 */
 	unsigned long keys_set;
 };

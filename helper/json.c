@@ -37,18 +37,14 @@ static enum ac_err take_string(const cJSON *o, const char *key, char **out)
 
 enum ac_err json_request_parse(const char *text, size_t len, struct json_request *req)
 {
-	const char *end = NULL;
 	cJSON *o;
 	enum ac_err err;
 
 	memset(req, 0, sizeof(*req));
 	if (len > JSON_REQUEST_MAX)
 		return ac_fail(AC_USAGE, "the request is larger than 1 MiB");
-	o = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	/* one object and nothing after it but white space */
-	while (o && end < text + len && strchr(" \t\r\n", *end) && *end)
-		end++;
-	if (!cJSON_IsObject(o) || end != text + len) {
+	o = json_parse_whole(text, len);
+	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return ac_fail(AC_USAGE, "the request is not a JSON object — send {\"profile\": \"NAME\"}");
 	}

@@ -129,12 +129,15 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(argv[i], "--secret") || !strncmp(argv[i], "--secret=", 9) ||
-		    !strcmp(argv[i], "--client-secret")) {
+		    !strcmp(argv[i], "--client-secret") ||
+		    !strncmp(argv[i], "--client-secret=", 16)) {
 			err = ac_fail(AC_USAGE, "secrets are never accepted on the command line (they would show in ps and shell history) — pipe it with --secret-stdin or type it at the prompt");
 			goto out;
 		}
 		if (option_key(argv[i], key, sizeof(key)) || i + 1 >= argc) {
-			err = ac_fail(AC_USAGE, "unexpected argument \"%s\" — options are --KEY VALUE", argv[i]);
+			/* not past an '=': "--opt=VALUE" may carry a secret */
+			err = ac_fail(AC_USAGE, "unexpected argument \"%.*s\" — options are --KEY VALUE",
+				      (int)strcspn(argv[i], "="), argv[i]);
 			goto out;
 		}
 		if (!strcmp(key, "type"))

@@ -46,7 +46,7 @@ enum ac_err sap_key_parse(const char *text, size_t len, struct sap_key *key)
 	memset(key, 0, sizeof(*key));
 	if (len > SAPKEY_MAX)
 		return ac_fail(AC_USAGE, "the service key is larger than %d bytes", SAPKEY_MAX);
-	root = cJSON_ParseWithLength(text, len);
+	root = json_parse_whole(text, len);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return ac_fail(AC_USAGE, "the service key is not a JSON object — download it again from SAP BTP cockpit");

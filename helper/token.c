@@ -206,6 +206,19 @@ static const char *level_label(const struct token_request *req, char *buf, size_
 	}
 }
 
+/*
+ * -v: which token a cache level served.  The label is built only under
+ * -v: a kernel-cache hit does no formatting it does not print.
+ */
+static void log_served(const struct token_request *req, const char *from)
+{
+	char label[300];
+
+	if (log_get_level() >= LOG_VERBOSE)
+		log_verbose("%s: %s from %s", req->profile->name,
+			    level_label(req, label, sizeof(label)), from);
+}
+
 /* Parse a cached value; on success, *t owns the token. */
 static int cached(const char *value, size_t len, struct token *t)
 {
@@ -396,7 +409,7 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 	const struct profile *p = req->profile;
 	const struct backend *be = backend_for(p->type);
 	struct token old = { 0 };
-	char key[65], label[300];
+	char key[65];
 	long long now = now_seconds();
 	enum ac_err err;
 	int lockfd = -1, durable = 1;
@@ -406,22 +419,19 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 		return ac_fail(AC_USAGE, "profile %s has an unsupported type", p->name);
 	token_cache_key(req, key);
 	if (try_kernel(req, key, &old, out, now)) {
-		log_verbose("%s: %s from the kernel keyring cache", p->name,
-			    level_label(req, label, sizeof(label)));
+		log_served(req, "the kernel keyring cache");
 		goto done;
 	}
 	if ((err = lock_acquire(key, profile_timeout(p), &lockfd)))
 		goto fail;
 	now = now_seconds();
 	if (try_kernel(req, key, &old, out, now)) {
-		log_verbose("%s: %s from the kernel keyring cache", p->name,
-			    level_label(req, label, sizeof(label)));
+		log_served(req, "the kernel keyring cache");
 		goto done;
 	}
 	err = try_keyring(req, key, &old, out, now);
 	if (err == AC_OK) {
-		log_verbose("%s: %s from the keyring", p->name,
-			    level_label(req, label, sizeof(label)));
+		log_served(req, "the keyring");
 		goto done;
 	}
 	if (err != AC_NOTFOUND) {

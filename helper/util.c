@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "secmem.h"
 #include "util.h"
 
@@ -55,6 +57,20 @@ enum ac_err read_file_limited(const char *path, size_t max, const char *what,
 	err = read_fd_limited(fd, max, what, out, len);
 	close(fd);
 	return err;
+}
+
+struct cJSON *json_parse_whole(const char *text, size_t len)
+{
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+
+	while (o && end < text + len && *end && strchr(" \t\r\n", *end))
+		end++;
+	if (o && end != text + len) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 void form_escape(struct sbuf *sb, const char *s)

@@ -19,6 +19,13 @@ enum ac_err read_fd_limited(int fd, size_t max, const char *what,
 enum ac_err read_file_limited(const char *path, size_t max, const char *what,
 			      char **out, size_t *len);
 
+/*
+ * One JSON value filling text[0..len) but for white space around it: NULL
+ * for bad JSON and for anything after the value (a second object, a NUL,
+ * garbage), which cJSON_ParseWithLength() would ignore.  cJSON_Delete().
+ */
+struct cJSON *json_parse_whole(const char *text, size_t len);
+
 /* application/x-www-form-urlencoded: "key=value" pairs joined by '&'. */
 void form_escape(struct sbuf *sb, const char *s);
 void form_add(struct sbuf *sb, const char *key, const char *value);

@@ -7,7 +7,11 @@
 . "$(dirname "$0")/../lib.sh"
 need bash zsh
 BC=/usr/share/bash-completion/bash_completion
-[ -r "$BC" ] || t_skip "bash-completion not installed"
+# tests/install-deps.sh installs bash-completion: its absence is a failure
+if [ ! -r "$BC" ]; then
+	t_failmsg "bash-completion installed" "$BC missing — run tests/install-deps.sh"
+	t_done
+fi
 COMPDIR=$TOP/contrib/completion
 
 # the completions run "agentcred" from PATH

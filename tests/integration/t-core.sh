@@ -26,6 +26,25 @@ t_ok "token again" "$AC" token "$P"
 t_eq "cache hit returns the same token" "$TOK1" "$OUT"
 t_eq "cache hit makes no POST" 1 "$(emu_count oa /oauth/token)"
 
+# option errors of the token front-ends are usage errors (token_args_parse)
+# and make no request
+t_exit "token without a name: exit 2" 2 "$AC" token
+t_contains "token without a name: usage" "$ERR" "usage: agentcred token NAME"
+t_exit "token --bogus: exit 2" 2 "$AC" token "$P" --bogus
+t_contains "token --bogus: usage" "$ERR" "usage: agentcred token NAME"
+t_exit "token --scope without a value: exit 2" 2 "$AC" token "$P" --scope
+t_exit "token with two names: exit 2" 2 "$AC" token "$P" "$P"
+t_exit "--user on client-credentials: exit 2" 2 "$AC" token "$P" --user u@example.com
+t_contains "--user on client-credentials: says why" "$ERR" "entra-agent profiles only"
+t_eq "option errors make no POST" 1 "$(emu_count oa /oauth/token)"
+
+# git reports its own errors once it runs, but a configuration it never
+# got to run with is reported by main (SILENT_FAIL before the command)
+printf '{' >"$T/broken.json"
+run sh -c "printf 'protocol=https\nhost=h\n\n' | AGENTCRED_CONFIG='$T/broken.json' '$AC' git get"
+t_eq "git with a broken config: exit 2" 2 "$RC"
+t_contains "git with a broken config: names the file" "$ERR" "$T/broken.json"
+
 run sh -c "secret-tool search --all kind token profile $P 2>&1"
 t_contains "token cached in the Secret Service" "$OUT" "label = agentcred: token for $P"
 t_not_contains "token not in attributes" "$(echo "$OUT" | grep '^attribute')" "$TOK1"
@@ -136,6 +155,13 @@ t_contains "missing secret: says how to store it" "$ERR" "agentcred profile add 
 t_exit "--secret refused" 2 "$AC" profile add "x-$P" --type client-credentials \
 	--token-url "$TOKEN_URL" --client-id a --secret hunter2
 t_contains "--secret refusal says why" "$ERR" "command line"
+# an "--option=VALUE" is never echoed past the "="
+for opt in --client-secret=S3CR3T-opt --secret=S3CR3T-opt --token=S3CR3T-opt; do
+	t_exit "$opt refused" 2 "$AC" profile add "x-$P" --type client-credentials \
+		--token-url "$TOKEN_URL" --client-id c "$opt"
+	printf '%s' "$ERR" >"$T/opt.err"
+	assert_no_secret "$opt: not echoed" "$T/opt.err" S3CR3T-opt
+done
 
 # ---- status, list, remove
 run "$AC" status --json

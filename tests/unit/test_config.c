@@ -100,6 +100,8 @@ static void test_parse(void)
 	bad("{\"keyring\":\"kwallet\"}", "keyring");
 	/* bad JSON and types */
 	bad("{", "not valid JSON");
+	bad("{\"profiles\":{}} {\"profiles\":{}}", "not valid JSON");
+	bad("{\"profiles\":{}}x", "not valid JSON");
 	bad("[]", "top level");
 	bad("{\"profiles\":[]}", "profiles must be an object");
 	bad("{\"profiles\":{\"a\":[]}}", "JSON object");
@@ -158,6 +160,11 @@ static void test_required(void)
 	bad("{\"profiles\":{\"a\":{" FL_OK ",\"expires\":\"2026-02-30\"}}}", "expires");
 	bad("{\"profiles\":{\"a\":{" FL_OK ",\"api_url\":\"http://example.com\"}}}", "api_url");
 	good("{\"profiles\":{\"a\":{" FL_OK ",\"expires\":\"2026-02-28\"}}}");
+	/* client_assertion_file: absolute (kubectl and git vary the cwd), alone */
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"fic.jwt\"}}}", "absolute");
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"/f\",\"secret_env\":\"S\"}}}",
+	    "either client_assertion_file or secret_env");
+	good("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"/run/fic.jwt\"}}}");
 	/* keys that do not apply to the type */
 	bad("{\"profiles\":{\"a\":{" FL_OK ",\"client_id\":\"c\"}}}", "does not apply");
 	bad("{\"profiles\":{\"a\":{" CC_OK ",\"tenant\":\"t\"}}}", "does not apply");
@@ -171,30 +178,32 @@ static void test_required(void)
 	good("{\"profiles\":{\"a\":{" EA_OK ",\"mode\":\"autonomous-app\"}}}");
 }
 
+/* Profile "x" from KEY, VALUE, ..., NULL; each key and the result valid. */
+static void valid_profile(struct profile *p, const char *const *kv)
+{
+	profile_init(p);
+	p->name = xstrdup("x");
+	for (; kv[0]; kv += 2)
+		CHECK_INT(profile_set_key(p, kv[0], kv[1]), AC_OK);
+	CHECK_INT(profile_validate(p), AC_OK);
+}
+
 static void test_set_key(void)
 {
 	struct profile p;
 	char big[5000];
 	size_t i;
 
-	profile_init(&p);
-	p.name = xstrdup("x");
-	CHECK_INT(profile_set_key(&p, "type", "client-credentials"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "token_url", "https://idp/t"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "client_id", "cid"), AC_OK);
-	CHECK_INT(profile_validate(&p), AC_OK);
+	valid_profile(&p, (const char *const[]){ "type", "client-credentials",
+		"token_url", "https://idp/t", "client_id", "cid", NULL });
 	/* --mode on a client-credentials profile, default value */
 	CHECK_INT(profile_set_key(&p, "mode", "autonomous-app"), AC_OK);
 	CHECK_INT(profile_validate(&p), AC_USAGE);
 	CHECK(strstr(ac_message(), "mode") != NULL);
 	profile_release(&p);
 
-	profile_init(&p);
-	p.name = xstrdup("x");
-	CHECK_INT(profile_set_key(&p, "type", "foundationallm"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "api_url", "https://f/instances/i"), AC_OK);
-	CHECK_INT(profile_set_key(&p, "refresh_margin", "0"), AC_OK);
-	CHECK_INT(profile_validate(&p), AC_OK);
+	valid_profile(&p, (const char *const[]){ "type", "foundationallm",
+		"api_url", "https://f/instances/i", "refresh_margin", "0", NULL });
 	CHECK_INT(profile_set_key(&p, "tokenurl", "x"), AC_USAGE);
 	CHECK(strstr(ac_message(), "tokenurl") != NULL);
 	CHECK_INT(profile_set_key(&p, "timeout", "abc"), AC_USAGE);

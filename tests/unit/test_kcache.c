@@ -110,6 +110,26 @@ int main(void)
 	kcache_put(prof, key(1), "far", 3, AC_TIME_MAX);
 	CHECK_INT(has(prof, key(1), "far"), 1);
 
+	/*
+	 * Values around the first read's 4096 bytes: a longer one takes the
+	 * second, exactly sized read and comes back whole.  8000 bytes stay
+	 * inside a non-root user's default key quota (20000).
+	 */
+	{
+		static const size_t sizes[] = { 4095, 4096, 4097, 8000 };
+		char *big = xmalloc(8001);
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			memset(big, 'a' + (int)i, sizes[i]);
+			big[sizes[i]] = '\0';
+			kcache_put(prof, key(2), big, sizes[i], now + 100);
+			CHECK_INT(has(prof, key(2), big), 1);
+		}
+		kcache_drop(prof, key(2));
+		sec_free(big);
+	}
+
 	/* disabled: misses, and puts do nothing */
 	kcache_set_enabled(0);
 	CHECK(!kcache_enabled());

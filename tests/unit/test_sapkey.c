@@ -70,6 +70,8 @@ static void test_bad(void)
 	bad("", "not a JSON object");
 	bad("[1]", "not a JSON object");
 	bad("{\"clientid\":\"c\"", "not a JSON object");
+	bad("{}{}", "not a JSON object");
+	bad("{} x", "not a JSON object");
 	bad("{\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\"," URLS "}", "clientid");
 	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\"," URLS "}", "url");
 	bad("{\"clientid\":\"c\",\"url\":\"https://a\"," URLS "}", "no clientsecret");

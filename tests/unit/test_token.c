@@ -183,6 +183,15 @@ static void spec_key(const char *const *fields, size_t n, char hex[65])
 	sbuf_release(&sb);
 }
 
+/* The cache key of *req differs after change from before it. */
+#define CHECK_KEY_CHANGES(req, change) do { \
+	char before_[65], after_[65]; \
+	token_cache_key(req, before_); \
+	change; \
+	token_cache_key(req, after_); \
+	CHECK(strcmp(before_, after_) != 0 && #change); \
+} while (0)
+
 static void test_cache_key(void)
 {
 	struct profile p;
@@ -210,22 +219,15 @@ static void test_cache_key(void)
 	for (i = 0; i < ARRAY_SIZE(slots); i++) {
 		char *old = *slots[i];
 
-		*slots[i] = old ? "other" : "";
-		token_cache_key(&req, k1);
-		CHECK(strcmp(k0, k1) != 0);
+		CHECK_KEY_CHANGES(&req, *slots[i] = old ? "other" : "");
 		*slots[i] = old;
 	}
-	p.auth_method = AUTH_BASIC;
-	token_cache_key(&req, k1);
-	CHECK(strcmp(k0, k1) != 0);
+	CHECK_KEY_CHANGES(&req, p.auth_method = AUTH_BASIC);
 	p.auth_method = AUTH_POST;
-	p.name = "cc2";
-	token_cache_key(&req, k1);
-	CHECK(strcmp(k0, k1) != 0);
+	CHECK_KEY_CHANGES(&req, p.name = "cc2");
 	p.name = "cc";
-	req.scope = "per-call";
+	CHECK_KEY_CHANGES(&req, req.scope = "per-call");
 	token_cache_key(&req, k1);
-	CHECK(strcmp(k0, k1) != 0);
 	p.scope = "per-call";		/* same effective scope: same key */
 	req.scope = NULL;
 	token_cache_key(&req, k2);
@@ -234,11 +236,7 @@ static void test_cache_key(void)
 	/* field boundaries: "ab"+"c" differs from "a"+"bc" */
 	p.token_url = "ab";
 	p.client_id = "c";
-	token_cache_key(&req, k1);
-	p.token_url = "a";
-	p.client_id = "bc";
-	token_cache_key(&req, k2);
-	CHECK(strcmp(k1, k2) != 0);
+	CHECK_KEY_CHANGES(&req, (p.token_url = "a", p.client_id = "bc"));
 
 	/* entra-agent: mode, user, user token, level */
 	profile_init(&p);
@@ -250,36 +248,23 @@ static void test_cache_key(void)
 	p.mode = MODE_OBO;
 	req.user_token = "user-token-one";
 	token_cache_key(&req, k0);
-	req.user_token = "user-token-two";
-	token_cache_key(&req, k1);
-	CHECK(strcmp(k0, k1) != 0);
+	CHECK_KEY_CHANGES(&req, req.user_token = "user-token-two");
 	req.user_token = "user-token-one";
 	token_cache_key(&req, k2);
 	CHECK_STR(k0, k2);
-	p.mode = MODE_AGENT_USER;
-	token_cache_key(&req, k1);
-	CHECK(strcmp(k0, k1) != 0);
+	CHECK_KEY_CHANGES(&req, p.mode = MODE_AGENT_USER);
 	req.user_token = NULL;
 	req.user = "alice@example.com";
-	token_cache_key(&req, k0);
-	req.user = "bob@example.com";
-	token_cache_key(&req, k1);
-	CHECK(strcmp(k0, k1) != 0);
-	p.authority = "https://login.example";
-	token_cache_key(&req, k2);
-	CHECK(strcmp(k1, k2) != 0);
-	p.tenant = "t2";
-	token_cache_key(&req, k0);
-	CHECK(strcmp(k0, k2) != 0);
+	CHECK_KEY_CHANGES(&req, req.user = "bob@example.com");
+	CHECK_KEY_CHANGES(&req, p.authority = "https://login.example");
+	CHECK_KEY_CHANGES(&req, p.tenant = "t2");
 	/* intermediate levels ignore the user: shared across users */
 	req.level = LEVEL_ENTRA_T1;
 	token_cache_key(&req, k0);
 	req.user = "alice@example.com";
 	token_cache_key(&req, k1);
 	CHECK_STR(k0, k1);
-	req.level = LEVEL_ENTRA_T2;
-	token_cache_key(&req, k2);
-	CHECK(strcmp(k1, k2) != 0);
+	CHECK_KEY_CHANGES(&req, req.level = LEVEL_ENTRA_T2);
 
 	/* foundationallm: the API URL */
 	profile_init(&p);
@@ -287,10 +272,7 @@ static void test_cache_key(void)
 	p.type = PT_FOUNDATIONALLM;
 	p.api_url = "https://a/instances/1";
 	req.level = LEVEL_FINAL;
-	token_cache_key(&req, k0);
-	p.api_url = "https://a/instances/2";
-	token_cache_key(&req, k1);
-	CHECK(strcmp(k0, k1) != 0);
+	CHECK_KEY_CHANGES(&req, p.api_url = "https://a/instances/2");
 }
 
 static void test_headers(void)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "../../helper/secmem.h"
 #include "../../helper/util.h"
 #include "check.h"
@@ -15,7 +17,7 @@ static void test_form_escape(void)
 {
 	struct sbuf sb = SBUF_INIT;
 	char in[2];
-	int c;
+	int c, wrong = 0;
 
 	/* every byte class: unreserved kept, space '+', the rest %XX upper */
 	for (c = 1; c < 256; c++) {
@@ -37,10 +39,10 @@ static void test_form_escape(void)
 		}
 		if (strcmp(sbuf_str(&sb), want)) {
 			fprintf(stderr, "byte 0x%02x -> %s, want %s\n", c, sbuf_str(&sb), want);
-			CHECK(0);
+			wrong++;
 		}
 	}
-	CHECK(1);
+	CHECK_INT(wrong, 0);	/* one check for the 255 bytes */
 	sbuf_reset(&sb);
 	form_escape(&sb, "a+b&c=d/é~");
 	CHECK_STR(sbuf_str(&sb), "a%2Bb%26c%3Dd%2F%C3%A9%7E");
@@ -187,49 +189,58 @@ static void test_dates(void)
 	CHECK_INT(parse_date_end_of_day("", &t), -1);
 }
 
-static int host(const char *url, char *out)
+/* url_host() of url is host, or a refusal when host is NULL. */
+static void check_host(const char *url, const char *host)
 {
-	out[0] = '\0';
-	return url_host(url, out, 256);
+	char h[256] = "";
+	int failed = check_failed;
+
+	if (host) {
+		CHECK_INT(url_host(url, h, sizeof(h)), 0);
+		CHECK_STR(h, host);
+	} else {
+		CHECK_INT(url_host(url, h, sizeof(h)), -1);
+	}
+	if (check_failed != failed)
+		fprintf(stderr, "  for url \"%s\"\n", url);
 }
 
 static void test_url(void)
 {
-	char h[256], small[8];
+	static const struct {
+		const char *url, *host;
+	} cases[] = {
+		{ "https://example.com/path", "example.com" },
+		{ "https://example.com", "example.com" },
+		{ "https://example.com:8443/x?y#z", "example.com" },
+		{ "http://127.0.0.1:9000?x=1", "127.0.0.1" },
+		{ "https://h#frag", "h" },
+		{ "https://[::1]:8443/x", "::1" },
+		{ "https://[2001:db8::1]/", "2001:db8::1" },
+		{ "https://[::1]", "::1" },
 
-	CHECK_INT(host("https://example.com/path", h), 0);
-	CHECK_STR(h, "example.com");
-	CHECK_INT(host("https://example.com", h), 0);
-	CHECK_STR(h, "example.com");
-	CHECK_INT(host("https://example.com:8443/x?y#z", h), 0);
-	CHECK_STR(h, "example.com");
-	CHECK_INT(host("http://127.0.0.1:9000?x=1", h), 0);
-	CHECK_STR(h, "127.0.0.1");
-	CHECK_INT(host("https://h#frag", h), 0);
-	CHECK_STR(h, "h");
-	CHECK_INT(host("https://[::1]:8443/x", h), 0);
-	CHECK_STR(h, "::1");
-	CHECK_INT(host("https://[2001:db8::1]/", h), 0);
-	CHECK_STR(h, "2001:db8::1");
-	CHECK_INT(host("https://[::1]", h), 0);
-	CHECK_STR(h, "::1");
+		{ "https://user@example.com/", NULL },
+		{ "https://user:pw@example.com/", NULL },
+		{ "https://127.0.0.1@evil.com/", NULL },
+		{ "example.com/path", NULL },
+		{ "https:///path", NULL },
+		{ "https://:443/", NULL },
+		{ "https://[::1/", NULL },
+		{ "https://[]/", NULL },
+		{ "https://[::1]evil.com/", NULL },
+		{ "https://[::1].evil.com/", NULL },
+		{ "https://[::1]:/", NULL },
+		{ "https://[::1]:80x/", NULL },
+		{ "https://[::1]]/", NULL },
+		{ "https://host:12ab/", NULL },
+		{ "https://host:1:2/", NULL },
+		{ "https://host:123456/", NULL },
+	};
+	char small[8];
+	size_t i;
 
-	CHECK_INT(host("https://user@example.com/", h), -1);
-	CHECK_INT(host("https://user:pw@example.com/", h), -1);
-	CHECK_INT(host("https://127.0.0.1@evil.com/", h), -1);
-	CHECK_INT(host("example.com/path", h), -1);
-	CHECK_INT(host("https:///path", h), -1);
-	CHECK_INT(host("https://:443/", h), -1);
-	CHECK_INT(host("https://[::1/", h), -1);
-	CHECK_INT(host("https://[]/", h), -1);
-	CHECK_INT(host("https://[::1]evil.com/", h), -1);
-	CHECK_INT(host("https://[::1].evil.com/", h), -1);
-	CHECK_INT(host("https://[::1]:/", h), -1);
-	CHECK_INT(host("https://[::1]:80x/", h), -1);
-	CHECK_INT(host("https://[::1]]/", h), -1);
-	CHECK_INT(host("https://host:12ab/", h), -1);
-	CHECK_INT(host("https://host:1:2/", h), -1);
-	CHECK_INT(host("https://host:123456/", h), -1);
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		check_host(cases[i].url, cases[i].host);
 	CHECK_INT(url_host("https://a-long-host/", small, sizeof(small)), -1);
 	CHECK_INT(url_host("https://abcdefg/", small, sizeof(small)), 0);
 	CHECK_STR(small, "abcdefg");
@@ -311,6 +322,30 @@ static void test_misc(void)
 	CHECK(now_seconds() > 1600000000);
 }
 
+/* 1 when json_parse_whole() accepts text, 0 when it refuses. */
+static int whole(const char *text, size_t len)
+{
+	cJSON *o = json_parse_whole(text, len);
+
+	cJSON_Delete(o);
+	return o != NULL;
+}
+
+static void test_json_whole(void)
+{
+	CHECK(whole("{}", 2));
+	CHECK(whole(" {\"a\":1}\r\n\t ", 12));
+	CHECK(whole("[1]", 3));
+	CHECK(whole("{} x", 2));	/* len ends the text */
+	CHECK(!whole("{} x", 4));
+	CHECK(!whole("{}{}", 4));
+	CHECK(!whole("{}\0", 3));
+	CHECK(!whole("{}\0 ", 4));
+	CHECK(!whole("{", 1));
+	CHECK(!whole("", 0));
+	CHECK(!whole(" ", 1));
+}
+
 static void test_read_limited(void)
 {
 	char *out = NULL;
@@ -358,6 +393,7 @@ int main(void)
 	test_dates();
 	test_url();
 	test_misc();
+	test_json_whole();
 	test_read_limited();
 	return check_done("test_util");
 }
