@@ -6,10 +6,6 @@
 # store's modes and its refusal of unsafe or corrupt files.
 # A FoundationaLLM profile is used: its token is static, so no HTTP.
 . "$(dirname "$0")/../lib.sh"
-# The suite installs secret-tool, dbus-daemon and gnome-keyring (make
-# check): one missing, or a bus that will not start, is a failure here,
-# not a skip (lib.sh's need and keyring_start go through t_skip).
-t_skip() { echo "$TNAME: FAILED: $* — make check installs what this test needs" >&2; exit 1; }
 need secret-tool
 
 export AGENTCRED_KERNEL_CACHE=0	# every lookup goes to the keyring

