@@ -43,7 +43,6 @@ static enum ac_err unsupported(const char *version)
 enum ac_err kube_info_parse(const char *text, size_t len, struct kube_info *out)
 {
 	const cJSON *v, *spec;
-	const char *end = NULL;
 	cJSON *o;
 	enum ac_err err = AC_OK;
 	size_t i;
@@ -52,10 +51,8 @@ enum ac_err kube_info_parse(const char *text, size_t len, struct kube_info *out)
 	if (len > KUBE_INFO_MAX)
 		return ac_fail(AC_USAGE, "KUBERNETES_EXEC_INFO is larger than %d KiB — is it really set by kubectl?",
 			       KUBE_INFO_MAX / 1024);
-	o = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	while (o && end && end < text + len && strchr(" \t\r\n", *end) && *end)
-		end++;
-	if (!cJSON_IsObject(o) || !end || end != text + len) {
+	o = json_parse_whole(text, len);
+	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return ac_fail(AC_USAGE, "KUBERNETES_EXEC_INFO is not a JSON object — run agentcred kube from kubectl's exec section");
 	}
