@@ -1,6 +1,6 @@
 /*
- * Replace a small file atomically (the file store's secrets.json; config.c
- * can use it for config.json, which it does the same way by hand).
+ * Replace a small file atomically: the file store's secrets.json and
+ * config.json.
  *
  * The data goes into a fresh temporary file ".<base>.<pid>.<n>" in the same
  * directory, created with O_EXCL|O_NOFOLLOW and mode 0600, is fsynced and

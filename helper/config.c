@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "atomicfile.h"
 #include "config.h"
 #include "secmem.h"
 #include "util.h"
@@ -693,25 +694,10 @@ static enum ac_err mkdir_parents(const char *path)
 	return AC_OK;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 enum ac_err config_save(const struct config *cfg)
 {
 	cJSON *root = cJSON_CreateObject(), *profiles;
-	char tmp[PATH_MAX], dir[PATH_MAX];
+	char dir[PATH_MAX];
 	char *text = NULL, *slash;
 	enum ac_err err = AC_OK;
 	size_t i;
@@ -732,47 +718,20 @@ enum ac_err config_save(const struct config *cfg)
 
 	if ((err = mkdir_parents(cfg->path)))
 		goto out;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", cfg->path, (long)getpid()) >= sizeof(tmp)) {
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", cfg->path) >= sizeof(dir)) {
 		err = ac_fail(AC_FAIL, "path too long: %s", cfg->path);
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = ac_fail(AC_FAIL, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) ||
-	    fsync(fd)) {
-		err = ac_fail(AC_FAIL, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		fd = -1;
-		unlink(tmp);
-		goto out;
-	}
-	/* close() reports delayed write errors (NFS); the fd is gone either way */
-	if (close(fd)) {
-		fd = -1;
-		err = ac_fail(AC_FAIL, "cannot write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, cfg->path)) {
-		unlink(tmp);
-		err = ac_fail(AC_FAIL, "cannot replace %s: %s", cfg->path, strerror(errno));
-		goto out;
-	}
-	snprintf(dir, sizeof(dir), "%s", cfg->path);
 	slash = strrchr(dir, '/');
-	if (slash) {
+	if (slash)
 		*slash = '\0';
-		fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-		fd = -1;
+	fd = open(!slash ? "." : *dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = ac_fail(AC_FAIL, "cannot open %s: %s", slash ? dir : ".", strerror(errno));
+		goto out;
 	}
+	err = atomic_replace(fd, slash ? dir : ".", slash ? slash + 1 : cfg->path,
+			     text, strlen(text), AC_FAIL);
 out:
 	if (fd >= 0)
 		close(fd);
