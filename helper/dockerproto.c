@@ -10,8 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "dockerproto.h"
-#include "gitproto.h"
 #include "secmem.h"
+#include "util.h"
 
 static int is_space(char ch)
 {
@@ -30,7 +30,7 @@ static enum ac_err check_url(const char *s, size_t len)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return ac_fail(AC_USAGE, "the server URL contains a control character");
-	if (!proto_utf8_valid(s, len))
+	if (!utf8_valid(s, len))
 		return ac_fail(AC_USAGE, "the server URL is not valid UTF-8");
 	return AC_OK;
 }
@@ -98,7 +98,7 @@ enum ac_err dockerproto_parse_store(const char *buf, size_t len, struct docker_c
 	err = check_url(c->server_url, strlen(c->server_url));
 	if (err)
 		return err;
-	if (!proto_utf8_valid(c->username, strlen(c->username)))
+	if (!utf8_valid(c->username, strlen(c->username)))
 		return ac_fail(AC_USAGE, "the username is not valid UTF-8");
 	return AC_OK;
 }
@@ -126,7 +126,7 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
 		n = 4;
 	else
 		return 0;
-	if ((size_t)(end - p) < n || !proto_utf8_valid((const char *)p, n))
+	if ((size_t)(end - p) < n || !utf8_valid((const char *)p, n))
 		return 0;
 	return n;
 }

@@ -81,7 +81,5 @@ int gitproto_match(const struct git_cred *req, const char *user,
 /* A password_expiry_utc value; 0 for "none" as git treats 0 or garbage. */
 long long gitproto_parse_expiry(const char *s);
 
-/* 1 when s[0..len) is valid UTF-8 without NUL (D-Bus strings need it). */
-int proto_utf8_valid(const char *s, size_t len);
 
 #endif

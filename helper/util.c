@@ -374,3 +374,46 @@ long long now_seconds(void)
 #endif
 	return (long long)time(NULL);
 }
+
+int utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned char ch = *p;
+		size_t need, i;
+		unsigned long cp;
+
+		if (!ch)
+			return 0;
+		if (ch < 0x80) {
+			p++;
+			continue;
+		}
+		if (ch >= 0xc2 && ch <= 0xdf) {
+			need = 1;
+			cp = ch & 0x1f;
+		} else if (ch >= 0xe0 && ch <= 0xef) {
+			need = 2;
+			cp = ch & 0x0f;
+		} else if (ch >= 0xf0 && ch <= 0xf4) {
+			need = 3;
+			cp = ch & 0x07;
+		} else {
+			return 0;
+		}
+		if ((size_t)(end - p) <= need)
+			return 0;
+		for (i = 1; i <= need; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return 0;
+		p += need + 1;
+	}
+	return 1;
+}

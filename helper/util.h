@@ -57,6 +57,9 @@ int host_is_loopback(const char *host);
 /* AC_OK for https:// URLs, and http:// ones whose host is loopback. */
 enum ac_err url_check_scheme(const char *url, const char *what);
 
+/* 1 when s[0..len) is valid UTF-8 without NUL (D-Bus strings need it). */
+int utf8_valid(const char *s, size_t len);
+
 /* 8-4-4-4-12 hex digits. */
 int looks_like_guid(const char *s);
 /* Replace control characters, cut at max bytes (for server-provided text). */

@@ -10,6 +10,7 @@
 
 #include "../../helper/gitproto.h"
 #include "../../helper/secmem.h"
+#include "../../helper/util.h"
 
 static void check_answer(const struct sbuf *out)
 {
@@ -53,6 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	gitproto_secret_parse((const char *)data, size, &s);
 	gitproto_release(&s);
-	(void)proto_utf8_valid((const char *)data, size);
+	(void)utf8_valid((const char *)data, size);
 	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "../../helper/gitproto.h"
 #include "../../helper/secmem.h"
+#include "../../helper/util.h"
 #include "check.h"
 
 static enum ac_err parse(const char *s, struct git_cred *c)
@@ -304,13 +305,13 @@ static void test_expiry_utf8(void)
 	CHECK_INT(gitproto_parse_expiry(""), 0);
 	CHECK_INT(gitproto_parse_expiry("99999999999999999999999"), 0);
 
-	CHECK(proto_utf8_valid("plain", 5));
-	CHECK(proto_utf8_valid("h\xc3\xa9", 3));
-	CHECK(!proto_utf8_valid("h\xc3", 2));
-	CHECK(!proto_utf8_valid("\xc0\xaf", 2));	/* overlong */
-	CHECK(!proto_utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
-	CHECK(!proto_utf8_valid("a\0b", 3));
-	CHECK(proto_utf8_valid("\xf0\x9f\x98\x80", 4));
+	CHECK(utf8_valid("plain", 5));
+	CHECK(utf8_valid("h\xc3\xa9", 3));
+	CHECK(!utf8_valid("h\xc3", 2));
+	CHECK(!utf8_valid("\xc0\xaf", 2));	/* overlong */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	CHECK(!utf8_valid("a\0b", 3));
+	CHECK(utf8_valid("\xf0\x9f\x98\x80", 4));
 }
 
 int main(void)
