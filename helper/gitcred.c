@@ -14,8 +14,8 @@
  *     (org.gnome.keyring.NetworkPassword, bare password) are found too.
  *
  * git ignores a helper's exit status and shows its stderr to the user:
- * stdout carries only the answer (nothing on a miss); a failure prints one
- * line on stderr (main.c leaves that to us: SILENT_FAIL).  Unknown
+ * stdout carries only the answer (nothing on a miss); a failure is the
+ * usual one line on stderr, "agentcred: git: ..." or with the profile.  Unknown
  * operations are ignored without reading stdin, as git's helpers do.
  *
  * An expired stored password is never returned.  The item is kept: when
@@ -30,22 +30,12 @@
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "gitproto.h"
-#include "log.h"
 #include "secmem.h"
 #include "util.h"
 
-/* Print the recorded failure as git's user will see it, once. */
-static enum ac_err git_report(enum ac_err err)
-{
-	if (err && log_get_level() >= LOG_QUIET)
-		fprintf(stderr, "agentcred: %s: %s\n",
-			ac_subject() ? ac_subject() : "git", ac_message());
-	return err;
-}
-
 static int utf8_ok(const char *s)
 {
-	return !s || proto_utf8_valid(s, strlen(s));
+	return !s || utf8_valid(s, strlen(s));
 }
 
 /* The profile that owns this host, when the token may be sent there. */
@@ -360,13 +350,13 @@ enum ac_err cmd_git(struct config *cfg, int argc, char **argv)
 {
 	const char *op;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: git-credential-agentcred <get|store|erase>\n");
-		return AC_USAGE;
-	}
+	if (argc != 2)
+		return ac_fail(AC_USAGE, "usage: git-credential-agentcred <get|store|erase>");
 	op = argv[1];
 	/* unknown operations are ignored silently, as git asks of helpers */
 	if (strcmp(op, "get") && strcmp(op, "store") && strcmp(op, "erase"))
 		return AC_OK;
-	return git_report(run_git(cfg, op));
+	/* a profile host names its profile instead */
+	ac_set_subject("git");
+	return run_git(cfg, op);
 }

@@ -20,8 +20,7 @@
 
 enum cmd_flags {
 	NEEDS_CONFIG = 1,	/* load config.json first */
-	DOCKER_EXIT = 2,	/* every failure exits 1, error already on stdout */
-	SILENT_FAIL = 4		/* the command printed its own failure */
+	DOCKER_EXIT = 2		/* every failure exits 1, error already on stdout */
 };
 
 struct command {
@@ -55,7 +54,7 @@ static const struct command commands[] = {
 	  "get", "JSON request on stdin, JSON answer on stdout", NULL },
 	{ "kube", cmd_kube, NEEDS_CONFIG,
 	  "kube NAME [--scope S] [--user U]", "kubectl exec credential plugin", NULL },
-	{ "git", cmd_git, NEEDS_CONFIG | SILENT_FAIL,
+	{ "git", cmd_git, NEEDS_CONFIG,
 	  "git get|store|erase", "git credential helper", NULL },
 	{ "docker", cmd_docker, NEEDS_CONFIG | DOCKER_EXIT,
 	  "docker get|store|erase|list|version", "docker credential helper", NULL },
@@ -231,9 +230,7 @@ out:
 			printf("%s\n", ac_message());
 		code = 1;
 	}
-	else if (err && (!(cmd->flags & SILENT_FAIL) || !ran) &&
-		 log_get_level() >= LOG_QUIET) {
-		/* SILENT_FAIL commands report their own errors once they run */
+	else if (err && log_get_level() >= LOG_QUIET) {
 		if (ac_subject())
 			fprintf(stderr, "agentcred: %s: %s\n", ac_subject(), ac_message());
 		else
