@@ -55,7 +55,7 @@ endif
 
 MODULE_SRC = backends/http.c keyring/secret_service.c
 CORE_SRC   = $(filter-out $(MODULE_SRC) helper/main.c, \
-               $(sort $(wildcard helper/*.c backends/*.c keyring/*.c)))
+               $(sort $(wildcard helper/*.c helper/lib/*.c backends/*.c keyring/*.c)))
 CORE_OBJ   = $(CORE_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -66,18 +66,18 @@ LINKS      = git-credential-agentcred docker-credential-agentcred
 all: $(B)/agentcred $(B)/agentcred-http.so $(B)/agentcred-secret.so \
      $(LINKS:%=$(B)/%)
 
-$(B)/obj/%.o: %.c $(wildcard helper/*.h backends/*.h keyring/*.h)
+$(B)/obj/%.o: %.c $(wildcard helper/*.h helper/lib/*.h backends/*.h keyring/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ACFLAGS) $(SANFLAGS) $(CJSON_CFLAGS) -fPIE -c -o $@ $<
 
 # Modules: position-independent, linked against their one library; they
 # call back into the binary's exported symbols (ac_fail, sec_free, ...).
-$(B)/agentcred-http.so: backends/http.c backends/http.h helper/*.h
+$(B)/agentcred-http.so: backends/http.c backends/http.h helper/lib/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ACFLAGS) $(SANFLAGS) $(CURL_CFLAGS) -fPIC -shared \
 	  -fvisibility=hidden -o $@ $< $(CURL_LIBS)
 
-$(B)/agentcred-secret.so: keyring/secret_service.c keyring/keyring.h helper/*.h
+$(B)/agentcred-secret.so: keyring/secret_service.c keyring/keyring.h helper/lib/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ACFLAGS) $(SANFLAGS) $(SECRET_CFLAGS) -Wno-cast-qual -fPIC -shared \
 	  -fvisibility=hidden -o $@ $< $(SECRET_LIBS)
@@ -114,7 +114,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DAGENTCRED_VERSION='"$(VERSION)"' \
               -DAGENTCRED_TEST_BUILD -g -O1 -Wall -Wextra -Werror \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               $(CJSON_CFLAGS)
-build/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard helper/*.h backends/*.h keyring/*.h)
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard helper/*.h helper/lib/*.h backends/*.h keyring/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(CJSON_LIBS) -ldl
 

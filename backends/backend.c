@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "../keyring/keyring.h"
-#include "../helper/secmem.h"
+#include "../helper/lib/secmem.h"
 #include "backend.h"
 
 const struct backend *backend_for(enum profile_type type)

@@ -12,8 +12,8 @@
  */
 #include <string.h>
 
-#include "../helper/secmem.h"
-#include "../helper/util.h"
+#include "../helper/lib/secmem.h"
+#include "../helper/lib/util.h"
 #include "backend.h"
 #include "oauth.h"
 

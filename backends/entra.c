@@ -27,10 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helper/log.h"
-#include "../helper/secmem.h"
+#include "../helper/lib/log.h"
+#include "../helper/lib/secmem.h"
 #include "../helper/token.h"
-#include "../helper/util.h"
+#include "../helper/lib/util.h"
 #include "backend.h"
 #include "entra.h"
 #include "oauth.h"

@@ -15,8 +15,8 @@
 #define AGENTCRED_ENTRA_H
 
 #include "../helper/config.h"
-#include "../helper/err.h"
-#include "../helper/sbuf.h"
+#include "../helper/lib/err.h"
+#include "../helper/lib/sbuf.h"
 
 #define ENTRA_DEFAULT_AUTHORITY "https://login.microsoftonline.com"
 #define ENTRA_DEFAULT_SCOPE "https://graph.microsoft.com/.default"

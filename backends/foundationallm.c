@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../helper/secmem.h"
-#include "../helper/util.h"
+#include "../helper/lib/secmem.h"
+#include "../helper/lib/util.h"
 #include "backend.h"
 #include "foundationallm.h"
 

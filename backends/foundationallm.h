@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "../helper/err.h"
+#include "../helper/lib/err.h"
 
 /*
  * AC_OK when token has the agent access token shape; the decoded instance

@@ -29,11 +29,11 @@
 
 #include <curl/curl.h>
 
-#include "../helper/log.h"
-#include "../helper/module.h"
-#include "../helper/sbuf.h"
-#include "../helper/secmem.h"
-#include "../helper/util.h"
+#include "../helper/lib/log.h"
+#include "../helper/lib/module.h"
+#include "../helper/lib/sbuf.h"
+#include "../helper/lib/secmem.h"
+#include "../helper/lib/util.h"
 #include "http.h"
 
 #define DEFAULT_CONNECT_MS 10000L

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "../helper/err.h"
+#include "../helper/lib/err.h"
 
 #define HTTP_MAX_BODY (1024 * 1024)
 

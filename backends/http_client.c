@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "../helper/module.h"
-#include "../helper/secmem.h"
+#include "../helper/lib/module.h"
+#include "../helper/lib/secmem.h"
 #include "http.h"
 
 static const struct http_ops *ops;

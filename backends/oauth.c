@@ -16,10 +16,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "../helper/jwt.h"
-#include "../helper/log.h"
-#include "../helper/secmem.h"
-#include "../helper/util.h"
+#include "jwt.h"
+#include "../helper/lib/log.h"
+#include "../helper/lib/secmem.h"
+#include "../helper/lib/util.h"
 #include "http.h"
 #include "oauth.h"
 

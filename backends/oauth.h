@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #include "../helper/config.h"
-#include "../helper/sbuf.h"
+#include "../helper/lib/sbuf.h"
 #include "../helper/token.h"
 
 /* Parse one answer; pure, no I/O (unit-tested and fuzzed). */

@@ -7,7 +7,7 @@
 #define AGENTCRED_COMMANDS_H
 
 #include "config.h"
-#include "err.h"
+#include "lib/err.h"
 #include "token.h"
 
 /* Global state a command may need (set by main.c before dispatch). */

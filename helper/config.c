@@ -23,10 +23,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "atomicfile.h"
+#include "lib/atomicfile.h"
 #include "config.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 #define MAX_CONFIG	(1024 * 1024)
 #define MAX_VALUE	4096

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 enum profile_type {
 	PT_CLIENT_CREDENTIALS,

@@ -10,8 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "dockerproto.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 static int is_space(char ch)
 {

@@ -20,8 +20,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "sbuf.h"
+#include "lib/err.h"
+#include "lib/sbuf.h"
 
 #define DOCKERPROTO_MAX_INPUT (1024 * 1024)
 #define DOCKERPROTO_MAX_URL 4096

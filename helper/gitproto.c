@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "gitproto.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 static void set_field(char **field, const char *v, size_t len)
 {

@@ -19,8 +19,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "sbuf.h"
+#include "lib/err.h"
+#include "lib/sbuf.h"
 
 #define GITPROTO_MAX_INPUT (1024 * 1024)
 

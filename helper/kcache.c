@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "kcache.h"
-#include "log.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 typedef int32_t key_serial_t;
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "lock.h"
-#include "util.h"
+#include "lib/util.h"
 
 static enum ac_err lock_dir(char *dir, size_t len)
 {

@@ -7,7 +7,7 @@
 #ifndef AGENTCRED_LOCK_H
 #define AGENTCRED_LOCK_H
 
-#include "err.h"
+#include "lib/err.h"
 
 /* On success *fd holds the lock; lock_release() closes it. */
 enum ac_err lock_acquire(const char *hexkey, long timeout_seconds, int *fd);

@@ -14,9 +14,9 @@
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "kcache.h"
-#include "log.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 enum cmd_flags {
 	NEEDS_CONFIG = 1,	/* load config.json first */

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "prompt.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 static volatile sig_atomic_t interrupted;
 static struct termios saved;

@@ -2,7 +2,7 @@
 #ifndef AGENTCRED_PROMPT_H
 #define AGENTCRED_PROMPT_H
 
-#include "err.h"
+#include "lib/err.h"
 
 #define SECRET_MAX (64 * 1024)
 

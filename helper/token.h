@@ -14,8 +14,8 @@
 #define AGENTCRED_TOKEN_H
 
 #include "config.h"
-#include "err.h"
-#include "sbuf.h"
+#include "lib/err.h"
+#include "lib/sbuf.h"
 
 struct token {
 	char *access_token;	/* secret: sec_free */

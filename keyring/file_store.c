@@ -38,11 +38,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "../helper/atomicfile.h"
-#include "../helper/module.h"
-#include "../helper/sbuf.h"
-#include "../helper/secmem.h"
-#include "../helper/util.h"
+#include "../helper/lib/atomicfile.h"
+#include "../helper/lib/module.h"
+#include "../helper/lib/sbuf.h"
+#include "../helper/lib/secmem.h"
+#include "../helper/lib/util.h"
 #include "keyring.h"
 
 #define STORE_MAX	(4 * 1024 * 1024)

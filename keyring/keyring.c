@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "../helper/kcache.h"
-#include "../helper/module.h"
-#include "../helper/sbuf.h"
-#include "../helper/secmem.h"
+#include "../helper/lib/module.h"
+#include "../helper/lib/sbuf.h"
+#include "../helper/lib/secmem.h"
 #include "keyring.h"
 
 #define SECRET_MODULE "agentcred-secret.so"

@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "../helper/err.h"
+#include "../helper/lib/err.h"
 
 #define KR_SCHEMA_AGENTCRED	"org.agentcred.Secret"
 #define KR_SCHEMA_GIT		"org.git.Password"

@@ -35,9 +35,9 @@
 #define SECRET_API_SUBJECT_TO_CHANGE 1
 #include <libsecret/secret.h>
 
-#include "../helper/log.h"
-#include "../helper/module.h"
-#include "../helper/secmem.h"
+#include "../helper/lib/log.h"
+#include "../helper/lib/module.h"
+#include "../helper/lib/secmem.h"
 #include "keyring.h"
 
 #define OP_TIMEOUT_MS		5000

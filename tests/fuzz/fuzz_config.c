@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../../helper/config.h"
-#include "../../helper/err.h"
+#include "../../helper/lib/err.h"
 #include "../unit/stubs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

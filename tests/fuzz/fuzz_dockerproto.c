@@ -10,7 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "../../helper/dockerproto.h"
-#include "../../helper/secmem.h"
+#include "../../helper/lib/secmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../helper/err.h"
-#include "../../helper/secmem.h"
+#include "../../helper/lib/err.h"
+#include "../../helper/lib/secmem.h"
 #include "../../keyring/keyring.h"
 
 static char dir[] = "/tmp/ac-fuzz-fs-XXXXXX";

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "../../helper/gitproto.h"
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 
 static void check_answer(const struct sbuf *out)
 {

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../helper/json.h"
+#include "../../helper/jsonproto.h"
 #include "../unit/stubs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helper/jwt.h"
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../backends/jwt.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../helper/sapkey.h"
-#include "../../helper/util.h"
+#include "../../backends/sapkey.h"
+#include "../../helper/lib/util.h"
 #include "../unit/stubs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

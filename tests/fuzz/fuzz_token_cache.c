@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../../helper/token.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/util.h"
 #include "../unit/stubs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

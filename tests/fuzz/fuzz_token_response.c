@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "../../backends/oauth.h"
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 
 static const long statuses[] = {
 	200, 201, 204, 301, 302, 400, 401, 403, 404, 429, 500, 502, 503, 100

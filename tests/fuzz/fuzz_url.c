@@ -12,10 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../helper/err.h"
-#include "../../helper/sbuf.h"
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/err.h"
+#include "../../helper/lib/sbuf.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

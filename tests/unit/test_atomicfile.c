@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../helper/atomicfile.h"
-#include "../../helper/err.h"
+#include "../../helper/lib/atomicfile.h"
+#include "../../helper/lib/err.h"
 #include "check.h"
 
 static char top[256];

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "../../helper/config.h"
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 
 static char dir[64];

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "../../helper/dockerproto.h"
-#include "../../helper/secmem.h"
+#include "../../helper/lib/secmem.h"
 #include "check.h"
 
 static void test_server(void)

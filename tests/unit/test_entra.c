@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../../backends/entra.h"
-#include "../../helper/secmem.h"
+#include "../../helper/lib/secmem.h"
 #include "check.h"
 
 #define BP "b1b1b1b1-0000-4000-8000-000000000001"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../../helper/kcache.h"
-#include "../../helper/secmem.h"
+#include "../../helper/lib/secmem.h"
 #include "../../keyring/keyring.h"
 #include "check.h"
 

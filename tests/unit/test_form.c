@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "../../backends/oauth.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 
 static void test_escape(void)

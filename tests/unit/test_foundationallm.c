@@ -11,7 +11,7 @@
 #include "../../backends/foundationallm.h"
 #include "../../helper/kcache.h"
 #include "../../helper/token.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 #include "stubs.h"
 

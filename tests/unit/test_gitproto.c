@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "../../helper/gitproto.h"
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 
 static enum ac_err parse(const char *s, struct git_cred *c)

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helper/jwt.h"
-#include "../../helper/sbuf.h"
-#include "../../helper/util.h"
+#include "../../backends/jwt.h"
+#include "../../helper/lib/sbuf.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 
 /* base64url without padding, as JWTs carry it. */

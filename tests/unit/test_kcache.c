@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "../../helper/kcache.h"
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 
 static char prof[64], prof2[80];

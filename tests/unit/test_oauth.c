@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../../backends/oauth.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 
 #define NOW 1700000000LL

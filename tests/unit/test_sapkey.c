@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helper/sapkey.h"
-#include "../../helper/secmem.h"
+#include "../../backends/sapkey.h"
+#include "../../helper/lib/secmem.h"
 #include "check.h"
 
 static enum ac_err parse(const char *s, struct sap_key *k)

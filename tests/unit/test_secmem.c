@@ -9,8 +9,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../../helper/sbuf.h"
-#include "../../helper/secmem.h"
+#include "../../helper/lib/sbuf.h"
+#include "../../helper/lib/secmem.h"
 #include "check.h"
 
 static int frees, dirty;

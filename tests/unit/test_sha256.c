@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helper/sha256.h"
+#include "../../helper/lib/sha256.h"
 #include "check.h"
 
 static void hex(const unsigned char d[32], char out[65])

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "../../helper/config.h"
-#include "../../helper/secmem.h"
-#include "../../helper/sha256.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/sha256.h"
 #include "../../helper/token.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 #include "stubs.h"
 

@@ -9,8 +9,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../../helper/secmem.h"
-#include "../../helper/util.h"
+#include "../../helper/lib/secmem.h"
+#include "../../helper/lib/util.h"
 #include "check.h"
 
 static void test_form_escape(void)

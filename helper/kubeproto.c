@@ -12,9 +12,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "kubeinfo.h"
-#include "secmem.h"
-#include "util.h"
+#include "kubeproto.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 #define API_GROUP "client.authentication.k8s.io/"
 

@@ -9,8 +9,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../../helper/kubeinfo.h"
-#include "../../helper/secmem.h"
+#include "../../helper/kubeproto.h"
+#include "../../helper/lib/secmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

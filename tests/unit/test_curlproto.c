@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "../../helper/curlcfg.h"
-#include "../../helper/secmem.h"
+#include "../../helper/curlproto.h"
+#include "../../helper/lib/secmem.h"
 #include "check.h"
 
 /* curl 7.88's unslashquote(): the inverse the config parser applies. */

@@ -4,8 +4,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../../helper/json.h"
-#include "../../helper/secmem.h"
+#include "../../helper/jsonproto.h"
+#include "../../helper/lib/secmem.h"
 #include "check.h"
 #include "stubs.h"
 

@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "sbuf.h"
+#include "lib/err.h"
+#include "lib/sbuf.h"
 
 /*
  * An environment string cannot exceed MAX_ARG_STRLEN (128 KiB on Linux),

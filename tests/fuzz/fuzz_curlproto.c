@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helper/curlcfg.h"
-#include "../../helper/secmem.h"
+#include "../../helper/curlproto.h"
+#include "../../helper/lib/secmem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,11 +14,11 @@
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "kcache.h"
-#include "log.h"
+#include "lib/log.h"
 #include "prompt.h"
-#include "sapkey.h"
-#include "secmem.h"
-#include "util.h"
+#include "../backends/sapkey.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 static enum ac_err usage_add(void)
 {

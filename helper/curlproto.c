@@ -9,8 +9,8 @@
  */
 #include <string.h>
 
-#include "curlcfg.h"
-#include "secmem.h"
+#include "curlproto.h"
+#include "lib/secmem.h"
 
 static int name_ok(const char *n)
 {

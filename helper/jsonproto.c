@@ -14,9 +14,9 @@
 #include <cjson/cJSON.h>
 
 #include "commands.h"
-#include "json.h"
-#include "secmem.h"
-#include "util.h"
+#include "jsonproto.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 #define MAX_FIELD (64 * 1024)
 #define MAX_USER_TOKEN (64 * 1024)

@@ -15,8 +15,8 @@
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "kcache.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 struct row {
 	const struct profile *p;

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "../helper/lib/err.h"
 
 #define SAPKEY_MAX (256 * 1024)
 

@@ -9,7 +9,7 @@
 #ifndef AGENTCRED_JWT_H
 #define AGENTCRED_JWT_H
 
-#include "sbuf.h"
+#include "../helper/lib/sbuf.h"
 
 #define JWT_MAX_LEN (32 * 1024)
 

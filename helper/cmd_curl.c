@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "curlcfg.h"
-#include "log.h"
-#include "secmem.h"
+#include "curlproto.h"
+#include "lib/log.h"
+#include "lib/secmem.h"
 
 /* Default /proc/sys/fs/pipe-max-size: beyond it F_SETPIPE_SZ fails anyway. */
 #define PIPE_GROW_MAX (1024 * 1024)

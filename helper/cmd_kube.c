@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "commands.h"
-#include "kubeinfo.h"
-#include "util.h"
+#include "kubeproto.h"
+#include "lib/util.h"
 
 #define USAGE "usage: agentcred kube NAME [--scope S] [--user UPN|OID]"
 

@@ -10,8 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "sapkey.h"
-#include "secmem.h"
-#include "util.h"
+#include "../helper/lib/secmem.h"
+#include "../helper/lib/util.h"
 
 static const char *str(const cJSON *o, const char *key)
 {

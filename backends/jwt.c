@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "jwt.h"
-#include "util.h"
+#include "../helper/lib/util.h"
 
 int jwt_payload(const char *token, struct sbuf *out)
 {

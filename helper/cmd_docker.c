@@ -27,8 +27,8 @@
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "dockerproto.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 #define DOCKER_CREDS_LABEL "Docker Credentials"	/* credentials.CredsLabel */
 #define DOCKER_NAME "docker-credential-agentcred"

@@ -8,8 +8,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../../helper/kubeinfo.h"
-#include "../../helper/secmem.h"
+#include "../../helper/kubeproto.h"
+#include "../../helper/lib/secmem.h"
 #include "check.h"
 
 #define V1 "client.authentication.k8s.io/v1"

@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "err.h"
-#include "sbuf.h"
+#include "lib/err.h"
+#include "lib/sbuf.h"
 
 /*
  * Append `header = "Name: value"` and a newline.  The name must be an HTTP

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "sbuf.h"
+#include "lib/err.h"
+#include "lib/sbuf.h"
 #include "token.h"
 
 #define JSON_REQUEST_MAX (1024 * 1024)

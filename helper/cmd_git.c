@@ -30,8 +30,8 @@
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "gitproto.h"
-#include "secmem.h"
-#include "util.h"
+#include "lib/secmem.h"
+#include "lib/util.h"
 
 static int utf8_ok(const char *s)
 {
