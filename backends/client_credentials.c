@@ -17,8 +17,9 @@
 #include "backend.h"
 #include "oauth.h"
 
-static enum ac_err fetch(const struct token_request *req, struct token *out)
+static enum ac_err fetch(const struct token_source *src, struct token *out)
 {
+	const struct token_request *req = src->req;
 	const struct profile *p = req->profile;
 	const char *scope = req->scope ? req->scope : p->scope;
 	struct sbuf form = SBUF_INIT, auth = SBUF_INIT;
@@ -33,7 +34,7 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 			       p->name);
 	if ((err = url_check_scheme(p->token_url, "token_url")))
 		return err;
-	if ((err = profile_secret(p, &secret)))
+	if ((err = src->secret(src, &secret)))
 		return err;
 
 	form_add(&form, "grant_type", "client_credentials");
@@ -59,7 +60,31 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 	return err;
 }
 
+static void key_fields(const struct token_request *req, const char *scope,
+		       struct key_fields *k)
+{
+	const struct profile *p = req->profile;
+
+	key_add(k, p->token_url);
+	key_add(k, p->client_id);
+	key_add(k, p->auth_method == AUTH_BASIC ? "basic" : "post");
+	key_add(k, scope);
+	key_add(k, p->audience);
+	key_add(k, p->resource);
+}
+
+static void server_url(const struct profile *p, struct sbuf *url)
+{
+	if (p->token_url)
+		sbuf_addstr(url, p->token_url);
+}
+
 const struct backend backend_client_credentials = {
-	PT_CLIENT_CREDENTIALS,
-	fetch
+	.type = PT_CLIENT_CREDENTIALS,
+	.flags = BACKEND_TYPED_HEADER,
+	.header_name = "Authorization",
+	.key_fields = key_fields,
+	.server_url = server_url,
+	.credential = backend_credential_secret,
+	.fetch = fetch,
 };

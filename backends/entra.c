@@ -7,9 +7,10 @@
  *                   identity (client secret or federated credential file);
  *   LEVEL_ENTRA_T2  step 2a, agent-user mode's FIC exchange token;
  *   LEVEL_FINAL     the token the caller asked for, by mode.
- * T1 and T2 are obtained through token_get() again, so they are cached and
- * shared by every final token of the profile (their cache key has no mode,
- * scope or user): refreshing a final token usually costs one POST.
+ * T1 and T2 are obtained from the token_source the cache hands fetch(), so
+ * they are cached and shared by every final token of the profile (their
+ * cache key has no mode, scope or user): refreshing a final token usually
+ * costs one POST.
  *
  * Rules:
  *  - every request is a form POST through oauth_post_form(), which owns
@@ -29,7 +30,7 @@
 
 #include "../helper/lib/log.h"
 #include "../helper/lib/secmem.h"
-#include "../helper/token.h"
+#include "../helper/lib/sha256.h"
 #include "../helper/lib/util.h"
 #include "backend.h"
 #include "entra.h"
@@ -186,16 +187,31 @@ static enum ac_err post(const struct profile *p, enum entra_step step,
 	return err;
 }
 
-static enum ac_err fetch_t1(const struct profile *p, struct token *out)
+/* The blueprint's secret, or a federated credential file instead. */
+static void credential(const struct profile *p, struct credential *c)
 {
+	backend_credential_secret(p, c);
+	c->what = "blueprint client secret";
+	if (!p->secret_env && p->client_assertion_file) {
+		c->from = CRED_FILE;
+		c->where = p->client_assertion_file;
+		c->what = "federated credential file";
+	}
+}
+
+static enum ac_err fetch_t1(const struct token_source *src, struct token *out)
+{
+	const struct profile *p = src->req->profile;
 	struct entra_form in = { .p = p };
+	struct credential c;
 	char *secret = NULL, *assertion = NULL;
 	enum ac_err err;
 
-	if (p->client_assertion_file)
-		err = entra_read_assertion(p->client_assertion_file, &assertion);
+	credential(p, &c);
+	if (c.from == CRED_FILE)
+		err = entra_read_assertion(c.where, &assertion);
 	else
-		err = profile_secret(p, &secret);
+		err = src->secret(src, &secret);
 	if (err)
 		return err;
 	in.secret = secret;
@@ -204,26 +220,6 @@ static enum ac_err fetch_t1(const struct profile *p, struct token *out)
 	sec_free(secret);
 	sec_free(assertion);
 	return err;
-}
-
-static enum ac_err level_get(const struct profile *p, enum token_level level,
-			     struct token *t)
-{
-	struct token_request r = { p, level, NULL, NULL, NULL };
-
-	return token_get(&r, t);
-}
-
-/*
- * Drop the cached T1.  If that fails, the retry meets the same T1 and its
- * refusal is what gets reported, so the error itself is not kept.
- */
-static void forget_t1(const struct profile *p)
-{
-	struct token_request r = { p, LEVEL_ENTRA_T1, NULL, NULL, NULL };
-
-	token_forget_request(&r);
-	ac_clear();
 }
 
 /* Entra refused the client assertion itself (our T1), not the request. */
@@ -235,9 +231,10 @@ static int assertion_refused(enum ac_err err)
 }
 
 /* A step that presents T1 (and for user_fic, T2) as its credentials. */
-static enum ac_err with_t1(const struct token_request *req, enum entra_step step,
+static enum ac_err with_t1(const struct token_source *src, enum entra_step step,
 			   const char *user, struct token *out)
 {
+	const struct token_request *req = src->req;
 	const struct profile *p = req->profile;
 	struct entra_form in = { .p = p, .scope = req->scope ? req->scope : p->scope,
 				 .user = user, .user_token = req->user_token };
@@ -247,10 +244,10 @@ static enum ac_err with_t1(const struct token_request *req, enum entra_step step
 	int attempt;
 
 	for (attempt = 0;; attempt++) {
-		if ((err = level_get(p, LEVEL_ENTRA_T1, &t1)))
+		if ((err = src->get(src, LEVEL_ENTRA_T1, &t1)))
 			break;
 		if (step == ENTRA_USER_FIC &&
-		    (err = level_get(p, LEVEL_ENTRA_T2, &t2)))
+		    (err = src->get(src, LEVEL_ENTRA_T2, &t2)))
 			break;
 		in.t1 = t1.access_token;
 		in.t2 = t2.access_token;
@@ -263,15 +260,16 @@ static enum ac_err with_t1(const struct token_request *req, enum entra_step step
 		token_release(out);
 		token_release(&t1);
 		token_release(&t2);
-		forget_t1(p);
+		src->forget(src, LEVEL_ENTRA_T1);
 	}
 	token_release(&t1);
 	token_release(&t2);
 	return err;
 }
 
-static enum ac_err fetch_final(const struct token_request *req, struct token *out)
+static enum ac_err fetch_final(const struct token_source *src, struct token *out)
 {
+	const struct token_request *req = src->req;
 	const struct profile *p = req->profile;
 	const char *user = req->user ? req->user : p->user;
 
@@ -281,32 +279,67 @@ static enum ac_err fetch_final(const struct token_request *req, struct token *ou
 			return ac_fail(AC_USAGE, "--user applies to agent-user mode, not obo");
 		if (!req->user_token || !*req->user_token)
 			return missing(NEED_USER_TOKEN);
-		return with_t1(req, ENTRA_OBO, NULL, out);
+		return with_t1(src, ENTRA_OBO, NULL, out);
 	case MODE_AGENT_USER:
 		if (req->user_token)
 			return ac_fail(AC_USAGE, "a user token applies to obo mode, not agent-user");
 		if (!user || !*user)
 			return missing(NEED_USER);
-		return with_t1(req, ENTRA_USER_FIC, user, out);
+		return with_t1(src, ENTRA_USER_FIC, user, out);
 	case MODE_AUTONOMOUS_APP:
 	default:
 		if (req->user || req->user_token)
 			return ac_fail(AC_USAGE, "--user and user tokens do not apply to autonomous-app mode — set --mode obo or agent-user");
-		return with_t1(req, ENTRA_APP, NULL, out);
+		return with_t1(src, ENTRA_APP, NULL, out);
 	}
 }
 
-static enum ac_err fetch(const struct token_request *req, struct token *out)
+static enum ac_err fetch(const struct token_source *src, struct token *out)
 {
-	switch (req->level) {
+	switch (src->req->level) {
 	case LEVEL_ENTRA_T1:
-		return fetch_t1(req->profile, out);
+		return fetch_t1(src, out);
 	case LEVEL_ENTRA_T2:
-		return with_t1(req, ENTRA_T2, NULL, out);
+		return with_t1(src, ENTRA_T2, NULL, out);
 	case LEVEL_FINAL:
 	default:
-		return fetch_final(req, out);
+		return fetch_final(src, out);
 	}
 }
 
-const struct backend backend_entra_agent = { PT_ENTRA_AGENT, fetch };
+/*
+ * T1 and T2 have no mode, scope or user in their key: they are shared by
+ * every final token of the profile.
+ */
+static void key_fields(const struct token_request *req, const char *scope,
+		       struct key_fields *k)
+{
+	const struct profile *p = req->profile;
+
+	key_add(k, p->authority ? p->authority : ENTRA_DEFAULT_AUTHORITY);
+	key_add(k, p->tenant);
+	key_add(k, p->blueprint_app_id);
+	key_add(k, p->agent_app_id);
+	if (req->level != LEVEL_FINAL)
+		return;
+	key_add(k, entra_mode_name(p->mode));
+	key_add(k, scope);
+	key_add(k, req->user ? req->user : p->user);
+	if (req->user_token) {
+		sha256_hex(req->user_token, strlen(req->user_token), k->scratch);
+		key_add(k, k->scratch);
+	} else {
+		key_add(k, NULL);
+	}
+}
+
+const struct backend backend_entra_agent = {
+	.type = PT_ENTRA_AGENT,
+	.flags = BACKEND_USERS | BACKEND_TYPED_HEADER,
+	.default_scope = ENTRA_DEFAULT_SCOPE,
+	.header_name = "Authorization",
+	.key_fields = key_fields,
+	.server_url = entra_token_url,
+	.credential = credential,
+	.fetch = fetch,
+};

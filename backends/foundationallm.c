@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../helper/lib/log.h"
 #include "../helper/lib/secmem.h"
 #include "../helper/lib/util.h"
 #include "backend.h"
@@ -16,6 +17,9 @@
 
 #define MAX_TOKEN 4096
 #define NO_EXPIRY_CACHE (24 * 3600)
+/* Days before the expiry date from which every use warns. */
+#define WARN_DAYS 7
+#define RENEW "create a new one in the FoundationaLLM management portal (the agent's Security section)"
 
 static int b58_value(char c)
 {
@@ -124,9 +128,9 @@ int fllm_url_instance(const char *url, char *out, size_t len)
 	return 0;
 }
 
-static enum ac_err fetch(const struct token_request *req, struct token *out)
+static enum ac_err fetch(const struct token_source *src, struct token *out)
 {
-	const struct profile *p = req->profile;
+	const struct profile *p = src->req->profile;
 	long long now = now_seconds(), end = 0;
 	char *secret = NULL;
 	enum ac_err err;
@@ -135,10 +139,10 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 		if (parse_date_end_of_day(p->expires, &end))
 			return ac_fail(AC_USAGE, "profile %s: bad expires date", p->name);
 		if (now > end)
-			return ac_fail(AC_EXPIRED, "the agent access token expired on %s — create a new one in the FoundationaLLM management portal (the agent's Security section) and run: agentcred profile add %s --type foundationallm --api-url %s --expires YYYY-MM-DD",
+			return ac_fail(AC_EXPIRED, "the agent access token expired on %s — " RENEW " and run: agentcred profile add %s --type foundationallm --api-url %s --expires YYYY-MM-DD",
 				       p->expires, p->name, p->api_url);
 	}
-	if ((err = profile_secret(p, &secret)))
+	if ((err = src->secret(src, &secret)))
 		return err;
 	if ((err = fllm_token_check(secret, NULL, 0, NULL, 0))) {
 		sec_free(secret);
@@ -153,4 +157,69 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 	return AC_OK;
 }
 
-const struct backend backend_foundationallm = { PT_FOUNDATIONALLM, fetch };
+static void served(const struct profile *p, const struct token *t, long long now)
+{
+	long long left = t->expires_at - now;
+	/* expires_at is 23:59:59 UTC of the date: whole days = calendar days */
+	long long days = left / 86400;
+	char when[32];
+
+	if (!p->expires || left >= WARN_DAYS * 86400LL)
+		return;
+	if (days == 0)
+		snprintf(when, sizeof(when), "today");
+	else
+		snprintf(when, sizeof(when), "in %lld day%s", days, days == 1 ? "" : "s");
+	log_warn("%s: the agent access token expires on %s (%s) — " RENEW " and re-add it with: agentcred profile add %s",
+		 p->name, p->expires, when, p->name);
+}
+
+/* A token for another instance than the API URL's is worth a warning. */
+static enum ac_err check_secret(const struct profile *p, const char *secret)
+{
+	char inst[256], url_inst[256];
+	enum ac_err err;
+
+	if ((err = fllm_token_check(secret, inst, sizeof(inst), NULL, 0)))
+		return err;
+	if (!fllm_url_instance(p->api_url, url_inst, sizeof(url_inst)) &&
+	    strcasecmp(inst, url_inst))
+		log_warn("%s: the token belongs to instance %s but --api-url names instance %s",
+			 p->name, inst, url_inst);
+	else if (fllm_url_instance(p->api_url, url_inst, sizeof(url_inst)))
+		log_warn("%s: --api-url has no /instances/<id>; the token is for instance %s",
+			 p->name, inst);
+	return AC_OK;
+}
+
+static void key_fields(const struct token_request *req, const char *scope,
+		       struct key_fields *k)
+{
+	(void)scope;
+	key_add(k, req->profile->api_url);
+}
+
+static void server_url(const struct profile *p, struct sbuf *url)
+{
+	if (p->api_url)
+		sbuf_addstr(url, p->api_url);
+}
+
+static void credential(const struct profile *p, struct credential *c)
+{
+	backend_credential_secret(p, c);
+	c->what = "agent access token";
+}
+
+const struct backend backend_foundationallm = {
+	.type = PT_FOUNDATIONALLM,
+	.flags = BACKEND_STATIC,
+	.header_name = "X-AGENT-ACCESS-TOKEN",
+	.answer_type = "AgentAccessToken",
+	.key_fields = key_fields,
+	.server_url = server_url,
+	.credential = credential,
+	.check_secret = check_secret,
+	.fetch = fetch,
+	.served = served,
+};

@@ -20,7 +20,7 @@
 
 #include "../helper/config.h"
 #include "../helper/lib/sbuf.h"
-#include "../helper/token.h"
+#include "backend.h"
 
 /* Parse one answer; pure, no I/O (unit-tested and fuzzed). */
 enum ac_err oauth_parse_response(long status, const char *body, size_t len,

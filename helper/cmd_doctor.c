@@ -92,22 +92,29 @@ static void check_kernel(void)
 
 static void check_secret(const struct profile *p)
 {
+	const struct backend *be = backend_for(p->type);
+	struct credential c;
 	char *secret = NULL;
 	enum ac_err err;
 
-	if (p->secret_env) {
-		const char *v = getenv(p->secret_env);
-
-		report(v && *v ? 1 : 0, p->name, v && *v ? "secret from $%s" :
-		       "$%s is not set — export it before calling agentcred", p->secret_env);
+	if (!be) {
+		report(0, p->name, "unsupported profile type");
 		return;
 	}
-	if (p->type == PT_ENTRA_AGENT && p->client_assertion_file) {
-		int ok = !access(p->client_assertion_file, R_OK);
+	be->credential(p, &c);
+	if (c.from == CRED_ENV) {
+		const char *v = getenv(c.where);
 
-		report(ok, p->name, ok ? "federated credential file %s readable" :
-		       "federated credential file %s is not readable — check the path and mount",
-		       p->client_assertion_file);
+		report(v && *v ? 1 : 0, p->name, v && *v ? "secret from $%s" :
+		       "$%s is not set — export it before calling agentcred", c.where);
+		return;
+	}
+	if (c.from == CRED_FILE) {
+		int ok = !access(c.where, R_OK);
+
+		report(ok, p->name, ok ? "%s %s readable" :
+		       "%s %s is not readable — check the path and mount",
+		       c.what, c.where);
 		return;
 	}
 	err = kr_client_secret_get(p->name, &secret);
@@ -122,24 +129,9 @@ static void check_secret(const struct profile *p)
 	ac_clear();
 }
 
-static void endpoint(const struct profile *p, struct sbuf *url)
-{
-	switch (p->type) {
-	case PT_CLIENT_CREDENTIALS:
-		sbuf_addstr(url, p->token_url);
-		break;
-	case PT_ENTRA_AGENT:
-		sbuf_addf(url, "%s/%s/oauth2/v2.0/token",
-			  p->authority ? p->authority : "https://login.microsoftonline.com",
-			  p->tenant);
-		break;
-	default:
-		sbuf_addstr(url, p->api_url);
-	}
-}
-
 static void check_online(const struct profile *p)
 {
+	const struct backend *be = backend_for(p->type);
 	struct sbuf url = SBUF_INIT;
 	struct http_request req;
 	struct http_response resp;
@@ -147,7 +139,9 @@ static void check_online(const struct profile *p)
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	endpoint(p, &url);
+	if (!be)
+		return;
+	be->server_url(p, &url);
 	snprintf(what, sizeof(what), "%s/online", p->name);
 	req.method = "GET";
 	req.url = url.buf;

@@ -10,10 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../backends/foundationallm.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
-#include "kcache.h"
 #include "lib/log.h"
 #include "prompt.h"
 #include "../backends/sapkey.h"
@@ -46,42 +44,6 @@ static int option_key(const char *opt, char *key, size_t len)
 	return 0;
 }
 
-static int needs_secret(const struct profile *p)
-{
-	if (p->secret_env)
-		return 0;
-	if (p->type == PT_ENTRA_AGENT && p->client_assertion_file)
-		return 0;
-	return 1;
-}
-
-static const char *secret_noun(const struct profile *p)
-{
-	switch (p->type) {
-	case PT_ENTRA_AGENT:
-		return "blueprint client secret";
-	case PT_FOUNDATIONALLM:
-		return "agent access token";
-	default:
-		return "client secret";
-	}
-}
-
-static void check_fllm(const struct profile *p, const char *secret)
-{
-	char inst[256], url_inst[256];
-
-	if (fllm_token_check(secret, inst, sizeof(inst), NULL, 0))
-		return;
-	if (!fllm_url_instance(p->api_url, url_inst, sizeof(url_inst)) &&
-	    strcasecmp(inst, url_inst))
-		log_warn("%s: the token belongs to instance %s but --api-url names instance %s",
-			 p->name, inst, url_inst);
-	else if (fllm_url_instance(p->api_url, url_inst, sizeof(url_inst)))
-		log_warn("%s: --api-url has no /instances/<id>; the token is for instance %s",
-			 p->name, inst);
-}
-
 /* Store secret (if any), drop old tokens, save config: in that order. */
 static enum ac_err commit_profile(struct config *cfg, struct profile *p,
 				  const char *secret)
@@ -92,9 +54,8 @@ static enum ac_err commit_profile(struct config *cfg, struct profile *p,
 	if (secret && (err = kr_client_secret_put(p->name, secret)))
 		goto out;
 	/* new settings or a new secret: no old token may be served */
-	kcache_drop_profile(p->name);
 	if (config_find(cfg, p->name) || secret) {
-		err = kr_tokens_drop_profile(p->name);
+		err = token_forget_profile(p->name);
 		if (err && err != AC_NOTFOUND && secret)
 			goto out;
 		ac_clear();
@@ -110,6 +71,8 @@ out:
 
 static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 {
+	const struct backend *be;
+	struct credential c;
 	struct profile p;
 	char key[64], prompt[200];
 	char *secret = NULL;
@@ -151,18 +114,20 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 	}
 	if ((err = profile_validate(&p)))
 		goto out;
-	if (needs_secret(&p)) {
+	if (!(be = backend_for(p.type))) {
+		err = ac_fail(AC_USAGE, "profile %s has an unsupported type", p.name);
+		goto out;
+	}
+	be->credential(&p, &c);
+	if (c.from == CRED_KEYRING) {
 		snprintf(prompt, sizeof(prompt), "%s for %s (stored in the %s keyring): ",
-			 secret_noun(&p), p.name,
+			 c.what, p.name,
 			 global.keyring && !strcmp(global.keyring, "file") ? "file" : "system");
 		prompt[0] = (char)(prompt[0] - 'a' + 'A');
 		if ((err = prompt_secret(prompt, from_stdin, &secret)))
 			goto out;
-		if (p.type == PT_FOUNDATIONALLM) {
-			if ((err = fllm_token_check(secret, NULL, 0, NULL, 0)))
-				goto out;
-			check_fllm(&p, secret);
-		}
+		if (be->check_secret && (err = be->check_secret(&p, secret)))
+			goto out;
 	}
 	err = commit_profile(cfg, &p, secret);
 out:
@@ -298,8 +263,9 @@ static enum ac_err profile_remove(struct config *cfg, const char *name)
 
 	if ((err = find_profile(cfg, name, &p)))
 		return err;
-	kcache_drop_profile(name);
-	if ((err = kr_profile_drop_all(name)))
+	/* its tokens at every level, then its secret and anything else */
+	if ((err = token_forget_profile(name)) ||
+	    (err = kr_profile_drop_all(name)))
 		return err;
 	config_remove(cfg, name);
 	return config_save(cfg);

@@ -14,7 +14,6 @@
 
 #include "../keyring/keyring.h"
 #include "commands.h"
-#include "kcache.h"
 #include "lib/secmem.h"
 #include "lib/util.h"
 
@@ -27,12 +26,17 @@ struct row {
 
 static const char *secret_state(const struct profile *p)
 {
+	const struct backend *be = backend_for(p->type);
+	struct credential c;
 	char *secret = NULL;
 	enum ac_err err;
 
-	if (p->secret_env)
+	if (!be)
+		return "unknown";
+	be->credential(p, &c);
+	if (c.from == CRED_ENV)
 		return "env";
-	if (p->type == PT_ENTRA_AGENT && p->client_assertion_file)
+	if (c.from == CRED_FILE)
 		return "file";
 	err = kr_client_secret_get(p->name, &secret);
 	sec_free(secret);
@@ -43,29 +47,8 @@ static const char *secret_state(const struct profile *p)
 static void cached_state(struct row *r)
 {
 	struct token_request req = { r->p, LEVEL_FINAL, NULL, NULL, NULL };
-	struct token t;
-	char key[65], *value = NULL;
-	size_t len = 0;
 
-	r->level = "none";
-	r->expires_at = 0;
-	token_cache_key(&req, key);
-	if (!kcache_get(r->p->name, key, &value, &len)) {
-		r->level = "kernel";
-	} else if (kr_token_get(r->p->name, key, &value, &len) == AC_OK) {
-		r->level = "keyring";
-	} else {
-		ac_clear();
-		return;
-	}
-	if (!token_from_json(value, len, &t)) {
-		r->expires_at = t.expires_at;
-		token_release(&t);
-	} else {
-		ac_clear();
-		r->level = "none";
-	}
-	sec_free(value);
+	r->level = token_cached(&req, &r->expires_at);
 }
 
 static void relative(long long secs, char *out, size_t len)

@@ -25,10 +25,13 @@ enum ac_err get_profile_token(struct profile *p, const char *scope,
 {
 	struct token_request req = { p, LEVEL_FINAL, scope, user, user_token };
 
-	if (p->type != PT_ENTRA_AGENT && (user || user_token))
+	const struct backend *be = backend_for(p->type);
+
+	if (be && !(be->flags & BACKEND_USERS) && (user || user_token))
 		return ac_fail(AC_USAGE, "--user and user tokens apply to entra-agent profiles only");
-	if (p->type == PT_FOUNDATIONALLM && scope)
-		return ac_fail(AC_USAGE, "--scope does not apply to foundationallm profiles");
+	if (be && (be->flags & BACKEND_STATIC) && scope)
+		return ac_fail(AC_USAGE, "--scope does not apply to %s profiles",
+			       profile_type_name(p->type));
 	return token_get(&req, out);
 }
 

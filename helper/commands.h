@@ -17,17 +17,17 @@ struct global_opts {
 };
 extern struct global_opts global;
 
-enum ac_err cmd_profile(struct config *cfg, int argc, char **argv);	/* profile_cmd.c */
-enum ac_err cmd_token(struct config *cfg, int argc, char **argv);	/* json.c */
-enum ac_err cmd_get(struct config *cfg, int argc, char **argv);		/* json.c */
-enum ac_err cmd_forget(struct config *cfg, int argc, char **argv);	/* json.c */
-enum ac_err cmd_kube(struct config *cfg, int argc, char **argv);	/* kube.c */
-enum ac_err cmd_git(struct config *cfg, int argc, char **argv);		/* gitcred.c */
-enum ac_err cmd_docker(struct config *cfg, int argc, char **argv);	/* docker.c */
-enum ac_err cmd_curl(struct config *cfg, int argc, char **argv);	/* curl.c */
-enum ac_err cmd_curl_config(struct config *cfg, int argc, char **argv);	/* curl.c */
-enum ac_err cmd_status(struct config *cfg, int argc, char **argv);	/* status.c */
-enum ac_err cmd_doctor(struct config *cfg, int argc, char **argv);	/* doctor.c */
+enum ac_err cmd_profile(struct config *cfg, int argc, char **argv);	/* cmd_profile.c */
+enum ac_err cmd_token(struct config *cfg, int argc, char **argv);	/* cmd_get.c */
+enum ac_err cmd_get(struct config *cfg, int argc, char **argv);		/* cmd_get.c */
+enum ac_err cmd_forget(struct config *cfg, int argc, char **argv);	/* cmd_get.c */
+enum ac_err cmd_kube(struct config *cfg, int argc, char **argv);	/* cmd_kube.c */
+enum ac_err cmd_git(struct config *cfg, int argc, char **argv);		/* cmd_git.c */
+enum ac_err cmd_docker(struct config *cfg, int argc, char **argv);	/* cmd_docker.c */
+enum ac_err cmd_curl(struct config *cfg, int argc, char **argv);	/* cmd_curl.c */
+enum ac_err cmd_curl_config(struct config *cfg, int argc, char **argv);	/* cmd_curl.c */
+enum ac_err cmd_status(struct config *cfg, int argc, char **argv);	/* cmd_status.c */
+enum ac_err cmd_doctor(struct config *cfg, int argc, char **argv);	/* cmd_doctor.c */
 
 /*
  * Shared by the front-ends (commands.c): find profile NAME (AC_USAGE

@@ -6,7 +6,7 @@
 
 #include "lib/err.h"
 #include "lib/sbuf.h"
-#include "token.h"
+#include "../backends/backend.h"
 
 #define JSON_REQUEST_MAX (1024 * 1024)
 

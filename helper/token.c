@@ -23,7 +23,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "../backends/backend.h"
 #include "../keyring/keyring.h"
 #include "kcache.h"
 #include "lock.h"
@@ -33,16 +32,7 @@
 #include "token.h"
 #include "lib/util.h"
 
-#define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
-#define DEFAULT_ENTRA_SCOPE "https://graph.microsoft.com/.default"
 #define MAX_TOKEN_JSON (64 * 1024)
-
-void token_release(struct token *t)
-{
-	sec_free(t->access_token);
-	free(t->token_type);
-	memset(t, 0, sizeof(*t));
-}
 
 void token_to_json(const struct token *t, struct sbuf *out)
 {
@@ -93,12 +83,13 @@ out:
 
 long long token_margin(const struct profile *p, const struct token *t)
 {
+	const struct backend *be = backend_for(p->type);
 	long long lifetime = t->expires_at - t->obtained_at;
 	long long m;
 
 	if (p->refresh_margin >= 0)
 		return p->refresh_margin;
-	if (p->type == PT_FOUNDATIONALLM)
+	if (be && (be->flags & BACKEND_STATIC))
 		return 0;	/* good through the last second of its date */
 	m = lifetime / 10;
 	if (m > 300)
@@ -128,21 +119,24 @@ static void key_field(struct sha256 *c, const char *s)
 static const char *effective_scope(const struct token_request *req)
 {
 	const struct profile *p = req->profile;
+	const struct backend *be = backend_for(p->type);
 
 	if (req->scope)
 		return req->scope;
 	if (p->scope)
 		return p->scope;
-	return p->type == PT_ENTRA_AGENT ? DEFAULT_ENTRA_SCOPE : NULL;
+	return be ? be->default_scope : NULL;
 }
 
 void token_cache_key(const struct token_request *req, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
 	const struct profile *p = req->profile;
+	const struct backend *be = backend_for(p->type);
+	struct key_fields k = { .n = 0 };
 	struct sha256 c;
 	unsigned char d[32];
-	char level[4], hash[65];
+	char level[4];
 	int i;
 
 	sha256_init(&c);
@@ -151,36 +145,12 @@ void token_cache_key(const struct token_request *req, char hex[65])
 	key_field(&c, profile_type_name(p->type));
 	snprintf(level, sizeof(level), "%d", (int)req->level);
 	key_field(&c, level);
-	switch (p->type) {
-	case PT_CLIENT_CREDENTIALS:
-		key_field(&c, p->token_url);
-		key_field(&c, p->client_id);
-		key_field(&c, p->auth_method == AUTH_BASIC ? "basic" : "post");
-		key_field(&c, effective_scope(req));
-		key_field(&c, p->audience);
-		key_field(&c, p->resource);
-		break;
-	case PT_ENTRA_AGENT:
-		key_field(&c, p->authority ? p->authority : DEFAULT_AUTHORITY);
-		key_field(&c, p->tenant);
-		key_field(&c, p->blueprint_app_id);
-		key_field(&c, p->agent_app_id);
-		if (req->level != LEVEL_FINAL)
-			break;
-		key_field(&c, entra_mode_name(p->mode));
-		key_field(&c, effective_scope(req));
-		key_field(&c, req->user ? req->user : p->user);
-		if (req->user_token) {
-			sha256_hex(req->user_token, strlen(req->user_token), hash);
-			key_field(&c, hash);
-		} else {
-			key_field(&c, NULL);
-		}
-		break;
-	case PT_FOUNDATIONALLM:
-	default:
+	if (be) {
+		be->key_fields(req, effective_scope(req), &k);
+		for (i = 0; i < (int)k.n; i++)
+			key_field(&c, k.v[i]);
+	} else {
 		key_field(&c, p->api_url);
-		break;
 	}
 	sha256_final(&c, d);
 	for (i = 0; i < 32; i++) {
@@ -312,25 +282,6 @@ static void store(const struct token_request *req, const char *key,
 	sbuf_release(&json);
 }
 
-static void warn_static_expiry(const struct profile *p, const struct token *t,
-			       long long now)
-{
-	long long left = t->expires_at - now;
-	/* expires_at is 23:59:59 UTC of the date: whole days = calendar days */
-	long long days = left / 86400;
-	char when[32];
-
-	if (p->type != PT_FOUNDATIONALLM || !p->expires ||
-	    left >= STATIC_TOKEN_WARN_DAYS * 86400LL)
-		return;
-	if (days == 0)
-		snprintf(when, sizeof(when), "today");
-	else
-		snprintf(when, sizeof(when), "in %lld day%s", days, days == 1 ? "" : "s");
-	log_warn("%s: the agent access token expires on %s (%s) — create a new one in the FoundationaLLM management portal (the agent's Security section) and re-add it with: agentcred profile add %s",
-		 p->name, p->expires, when, p->name);
-}
-
 #define PROGRESS_AFTER_S 1
 
 struct progress {
@@ -360,19 +311,24 @@ static void *progress_main(void *arg)
 }
 
 /* Static tokens are read locally: only network fetches announce a wait. */
-static void progress_start(struct progress *pg, const struct profile *p)
+static void progress_start(struct progress *pg, const struct backend *be,
+			   const struct profile *p)
 {
-	const char *url = p->type == PT_CLIENT_CREDENTIALS ? p->token_url :
-			  p->type == PT_ENTRA_AGENT ?
-			  (p->authority ? p->authority : DEFAULT_AUTHORITY) : NULL;
+	struct sbuf url = SBUF_INIT;
 	char host[256];
 	pthread_condattr_t attr;
 
 	pg->running = 0;
-	if (!url || log_get_level() < LOG_NORMAL || !isatty(2))
+	if ((be->flags & BACKEND_STATIC) || log_get_level() < LOG_NORMAL || !isatty(2))
 		return;
-	if (url_host(url, host, sizeof(host)))
+	be->server_url(p, &url);
+	if (!url.len) {
+		sbuf_release(&url);
+		return;
+	}
+	if (url_host(url.buf, host, sizeof(host)))
 		snprintf(host, sizeof(host), "the token server");
+	sbuf_release(&url);
 	snprintf(pg->line, sizeof(pg->line),
 		 "agentcred: %s: waiting for %s...\n", p->name, host);
 	pg->done = 0;
@@ -403,11 +359,83 @@ static void progress_stop(struct progress *pg)
 	pg->running = 0;
 }
 
+/*
+ * The token_source a fetch gets: nested gets go through token_get() again,
+ * so intermediate tokens are cached, locked and shared like any other.
+ * Lock order is enforced here: a fetch at one level may only reach a
+ * lower one (token_level_rank, backends/backend.h), never its own or a
+ * higher one, so the flocks are always taken final → T2 → T1.
+ */
+static enum ac_err lower_level(const struct token_source *src, enum token_level level,
+			       struct token_request *r)
+{
+	if (token_level_rank(level) >= token_level_rank(src->req->level))
+		return ac_fail(AC_FAIL, "internal error: a level %d fetch asked for level %d (lock order)",
+			       (int)src->req->level, (int)level);
+	memset(r, 0, sizeof(*r));
+	r->profile = src->req->profile;
+	r->level = level;
+	return AC_OK;
+}
+
+static enum ac_err source_get(const struct token_source *src, enum token_level level,
+			      struct token *out)
+{
+	struct token_request r;
+	enum ac_err err = lower_level(src, level, &r);
+
+	memset(out, 0, sizeof(*out));
+	return err ? err : token_get(&r, out);
+}
+
+/*
+ * If dropping fails, the retry meets the same token and its refusal is
+ * what gets reported, so the error itself is not kept.
+ */
+static void source_forget(const struct token_source *src, enum token_level level)
+{
+	struct token_request r;
+
+	if (!lower_level(src, level, &r))
+		token_forget_request(&r);
+	ac_clear();
+}
+
+static enum ac_err source_secret(const struct token_source *src, char **secret)
+{
+	const struct profile *p = src->req->profile;
+	const struct backend *be = backend_for(p->type);
+	struct credential c;
+	enum ac_err err;
+
+	*secret = NULL;
+	be->credential(p, &c);
+	if (c.from == CRED_ENV) {
+		const char *v = getenv(c.where);
+
+		if (!v || !*v)
+			return ac_fail(AC_USAGE, "profile %s reads its secret from $%s, which is not set",
+				       p->name, c.where);
+		*secret = xstrdup(v);
+		return AC_OK;
+	}
+	if (c.from != CRED_KEYRING)
+		return ac_fail(AC_FAIL, "internal error: profile %s has no stored secret to read",
+			       p->name);
+	/*
+	 * A profile without its secret is a configuration problem (exit 2),
+	 * not a failure of the keyring: the message says how to store it.
+	 */
+	err = kr_client_secret_get(p->name, secret);
+	return err == AC_NOTFOUND ? AC_USAGE : err;
+}
+
 enum ac_err token_get(const struct token_request *req, struct token *out)
 {
 	struct progress pg;
 	const struct profile *p = req->profile;
 	const struct backend *be = backend_for(p->type);
+	const struct token_source src = { source_get, source_forget, source_secret, req };
 	struct token old = { 0 };
 	char key[65];
 	long long now = now_seconds();
@@ -442,8 +470,8 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 		ac_clear();
 		durable = 0;
 	}
-	progress_start(&pg, p);
-	err = be->fetch(req, out);
+	progress_start(&pg, be, p);
+	err = be->fetch(&src, out);
 	progress_stop(&pg);
 	if (err) {
 		token_release(out);
@@ -462,7 +490,8 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 	}
 	store(req, key, out, durable);
 done:
-	warn_static_expiry(p, out, now);
+	if (be->served)
+		be->served(p, out, now);
 	lock_release(lockfd);
 	token_release(&old);
 	return AC_OK;
@@ -474,11 +503,8 @@ fail:
 
 enum ac_err token_forget_profile(const char *profile_name)
 {
-	enum ac_err err;
-
 	kcache_drop_profile(profile_name);
-	err = kr_tokens_drop_profile(profile_name);
-	return err;
+	return kr_tokens_drop_profile(profile_name);
 }
 
 enum ac_err token_forget_request(const struct token_request *req)
@@ -490,46 +516,30 @@ enum ac_err token_forget_request(const struct token_request *req)
 	return kr_token_drop(req->profile->name, key);
 }
 
-static void header_set(struct header *h, const char *name, const char *prefix,
-		       const char *value)
+const char *token_cached(const struct token_request *req, long long *expires_at)
 {
-	struct sbuf sb = SBUF_INIT;
+	const char *level;
+	struct token t;
+	char key[65], *value = NULL;
+	size_t len = 0;
 
-	sbuf_addstr(&sb, prefix);
-	sbuf_addstr(&sb, value);
-	h->name = xstrdup(name);
-	h->value = sbuf_detach(&sb, NULL);
-}
-
-struct header *token_headers(const struct profile *p, const struct token *t,
-			     size_t *count)
-{
-	struct header *h = xcalloc(p->nheaders + 1, sizeof(*h));
-	size_t i, n = 0;
-
-	if (p->type == PT_FOUNDATIONALLM) {
-		header_set(&h[n++], "X-AGENT-ACCESS-TOKEN", "", t->access_token);
+	*expires_at = 0;
+	token_cache_key(req, key);
+	if (!kcache_get(req->profile->name, key, &value, &len)) {
+		level = "kernel";
+	} else if (kr_token_get(req->profile->name, key, &value, &len) == AC_OK) {
+		level = "keyring";
 	} else {
-		const char *type = t->token_type ? t->token_type : "Bearer";
-		char prefix[80];
-
-		snprintf(prefix, sizeof(prefix), "%s ",
-			 !strcasecmp(type, "bearer") ? "Bearer" : type);
-		header_set(&h[n++], "Authorization", prefix, t->access_token);
+		ac_clear();
+		return "none";
 	}
-	for (i = 0; i < p->nheaders; i++)
-		header_set(&h[n++], p->headers[i].name, "", p->headers[i].value);
-	*count = n;
-	return h;
-}
-
-void token_headers_free(struct header *h, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++) {
-		free(h[i].name);
-		sec_free(h[i].value);
+	if (!token_from_json(value, len, &t)) {
+		*expires_at = t.expires_at;
+		token_release(&t);
+	} else {
+		ac_clear();
+		level = "none";
 	}
-	free(h);
+	sec_free(value);
+	return level;
 }

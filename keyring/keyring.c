@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helper/kcache.h"
 #include "../helper/lib/module.h"
 #include "../helper/lib/sbuf.h"
 #include "../helper/lib/secmem.h"
@@ -154,11 +153,7 @@ enum ac_err kr_client_secret_put(const char *profile, const char *secret)
 	sbuf_addf(&label, "agentcred: client secret for %s", profile);
 	err = put(label.buf, attrs, 2, secret, strlen(secret));
 	sbuf_release(&label);
-	if (err)
-		return err;
-	/* a new secret: no token obtained with the old one may be served */
-	kcache_drop_profile(profile);
-	return kr_tokens_drop_profile(profile);
+	return err;
 }
 
 enum ac_err kr_token_get(const char *profile, const char *hexkey,

@@ -1,9 +1,9 @@
 /*
- * Weak stand-ins for the keyring, HTTP and client-credentials layers that
- * are being written elsewhere.  Unit tests and fuzz harnesses include this
- * so they link against a core that does not have them yet; once the real
- * definitions are in the library (or, for fuzzers, in the compiled core
- * sources) they win over these weak ones and nothing here is used.
+ * Weak stand-ins for the keyring and for HTTP, for unit tests and fuzz
+ * harnesses that run the cache or a backend without a Secret Service or a
+ * network.  A unit test links the core library, whose members are pulled
+ * in only for undefined symbols, so these win there; a fuzzer compiles the
+ * core sources in, so their strong definitions win over these.
  *
  * The stubs behave like an empty, reachable keyring and an unreachable
  * network: lookups miss, stores succeed, requests fail.
@@ -84,15 +84,5 @@ STUB void http_response_release(struct http_response *resp)
 {
 	(void)resp;
 }
-
-static enum ac_err stub_cc_fetch(const struct token_request *req, struct token *out)
-{
-	(void)req; (void)out;
-	return ac_fail(AC_NETWORK, "no network in this test build");
-}
-
-STUB const struct backend backend_client_credentials = {
-	PT_CLIENT_CREDENTIALS, stub_cc_fetch
-};
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../helper/kcache.h"
+#include "../../helper/token.h"
 #include "../../helper/lib/secmem.h"
 #include "../../keyring/keyring.h"
 #include "check.h"
@@ -518,10 +519,17 @@ static void test_agentcred_items(void)
 	sec_free(value);
 	value = NULL;
 
-	/* a new secret drops the profile's tokens */
+	/*
+	 * Storage knows no cache policy: a new secret leaves the tokens alone;
+	 * the cache drops them (token_forget_profile, called by profile add).
+	 */
 	CHECK_INT(kr_token_put("ut", "abc", "s", "{}", 2), AC_OK);
 	CHECK_INT(kr_token_put("other", "abc", "s", "{}", 2), AC_OK);
 	CHECK_INT(kr_client_secret_put("ut", "cs-2"), AC_OK);
+	CHECK_INT(kr_token_get("ut", "abc", &value, &len), AC_OK);
+	sec_free(value);
+	value = NULL;
+	CHECK_INT(token_forget_profile("ut"), AC_OK);
 	CHECK_INT(kr_token_get("ut", "abc", &value, &len), AC_NOTFOUND);
 	CHECK_INT(kr_token_get("ut", "def", &value, &len), AC_NOTFOUND);
 	CHECK_INT(kr_token_get("other", "abc", &value, &len), AC_OK);
