@@ -33,16 +33,6 @@
 #define DOCKER_CREDS_LABEL "Docker Credentials"	/* credentials.CredsLabel */
 #define DOCKER_NAME "docker-credential-agentcred"
 
-/* docker shows our stdout to the user: the error goes there. */
-static enum ac_err docker_report(enum ac_err err)
-{
-	if (err) {
-		fputs(ac_message(), stdout);
-		fputc('\n', stdout);
-	}
-	return err;
-}
-
 static enum ac_err not_found(void)
 {
 	ac_fail(AC_NOTFOUND, DOCKER_ERR_NOT_FOUND);
@@ -240,7 +230,7 @@ static enum ac_err docker_erase(struct config *cfg)
 	return err;
 }
 
-static enum ac_err docker_list(void)
+static enum ac_err docker_list(struct config *cfg)
 {
 	const struct kr_attr attrs[] = { { "docker_cli", "1" } };
 	const struct keyring_ops *ops;
@@ -251,6 +241,7 @@ static enum ac_err docker_list(void)
 	enum ac_err err;
 
 	/* docker's list does not read stdin ("unused"); neither do we */
+	(void)cfg;
 	err = keyring_get(&ops);
 	if (!err)
 		err = ops->search(KR_SCHEMA_DOCKER, attrs, ARRAY_SIZE(attrs), 0, &items, &n);
@@ -275,37 +266,46 @@ static enum ac_err docker_list(void)
 	return err;
 }
 
-static void usage(void)
+#define USAGE "Usage: " DOCKER_NAME " <store|get|erase|list|version>"
+
+static enum ac_err docker_version(struct config *cfg)
 {
-	printf("Usage: %s <store|get|erase|list|version>\n", DOCKER_NAME);
+	(void)cfg;
+	printf("%s (agentcred) %s\n", DOCKER_NAME, AGENTCRED_VERSION);
+	return AC_OK;
 }
 
+static enum ac_err docker_help(struct config *cfg)
+{
+	(void)cfg;
+	printf("%s\n", USAGE);
+	return AC_OK;
+}
+
+static const struct action {
+	const char *name;
+	enum ac_err (*fn)(struct config *cfg);
+} actions[] = {
+	{ "get", docker_get },
+	{ "store", docker_store },
+	{ "erase", docker_erase },
+	{ "list", docker_list },
+	{ "version", docker_version },
+	{ "--version", docker_version },
+	{ "-v", docker_version },
+	{ "--help", docker_help },
+	{ "-h", docker_help },
+};
+
+/* Failures go to stdout, which docker shows to the user: main.c does it. */
 enum ac_err cmd_docker(struct config *cfg, int argc, char **argv)
 {
-	const char *action;
+	size_t i;
 
-	if (argc != 2) {
-		usage();
-		return AC_USAGE;	/* main.c: exit 1, nothing more printed */
-	}
-	action = argv[1];
-	if (!strcmp(action, "version") || !strcmp(action, "--version") ||
-	    !strcmp(action, "-v")) {
-		printf("%s (agentcred) %s\n", DOCKER_NAME, AGENTCRED_VERSION);
-		return AC_OK;
-	}
-	if (!strcmp(action, "--help") || !strcmp(action, "-h")) {
-		usage();
-		return AC_OK;
-	}
-	if (!strcmp(action, "get"))
-		return docker_report(docker_get(cfg));
-	if (!strcmp(action, "store"))
-		return docker_report(docker_store(cfg));
-	if (!strcmp(action, "erase"))
-		return docker_report(docker_erase(cfg));
-	if (!strcmp(action, "list"))
-		return docker_report(docker_list());
-	printf("%s: unknown action: %s\n", DOCKER_NAME, action);
-	return AC_USAGE;
+	if (argc != 2)
+		return ac_fail(AC_USAGE, "%s", USAGE);
+	for (i = 0; i < ARRAY_SIZE(actions); i++)
+		if (!strcmp(argv[1], actions[i].name))
+			return actions[i].fn(cfg);
+	return ac_fail(AC_USAGE, "%s: unknown action: %s", DOCKER_NAME, argv[1]);
 }

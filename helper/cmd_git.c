@@ -300,7 +300,32 @@ static enum ac_err store_erase(const struct keyring_ops *ops, const struct git_c
 	return first;
 }
 
-static enum ac_err run_git(struct config *cfg, const char *op)
+/* The token came from us: nothing to keep. */
+static enum ac_err profile_store(struct profile *p, const struct git_cred *c)
+{
+	(void)p;
+	(void)c;
+	return AC_OK;
+}
+
+static enum ac_err profile_erase(struct profile *p, const struct git_cred *c)
+{
+	(void)c;
+	return host_token_forget(p);
+}
+
+/* Each operation for a profile's host, and for a password git stores. */
+static const struct git_op {
+	const char *name;
+	enum ac_err (*profile)(struct profile *p, const struct git_cred *c);
+	enum ac_err (*store)(const struct keyring_ops *ops, const struct git_cred *c);
+} git_ops[] = {
+	{ "get", profile_get, store_get },
+	{ "store", profile_store, store_store },
+	{ "erase", profile_erase, store_erase },
+};
+
+static enum ac_err run_git(struct config *cfg, const struct git_op *op)
 {
 	struct git_cred c = GIT_CRED_INIT;
 	const struct keyring_ops *ops;
@@ -319,11 +344,7 @@ static enum ac_err run_git(struct config *cfg, const char *op)
 
 	p = git_profile(cfg, &c);
 	if (p) {
-		if (!strcmp(op, "get"))
-			err = profile_get(p, &c);
-		else if (!strcmp(op, "erase"))
-			err = host_token_forget(p);
-		/* store: the token came from us; nothing to keep */
+		err = op->profile(p, &c);
 		goto out;
 	}
 
@@ -335,12 +356,7 @@ static enum ac_err run_git(struct config *cfg, const char *op)
 	err = keyring_get(&ops);
 	if (err)
 		goto out;
-	if (!strcmp(op, "get"))
-		err = store_get(ops, &c);
-	else if (!strcmp(op, "store"))
-		err = store_store(ops, &c);
-	else
-		err = store_erase(ops, &c);
+	err = op->store(ops, &c);
 out:
 	gitproto_release(&c);
 	return err;
@@ -348,15 +364,16 @@ out:
 
 enum ac_err cmd_git(struct config *cfg, int argc, char **argv)
 {
-	const char *op;
+	size_t i;
 
 	if (argc != 2)
 		return ac_fail(AC_USAGE, "usage: git-credential-agentcred <get|store|erase>");
-	op = argv[1];
+	for (i = 0; i < ARRAY_SIZE(git_ops); i++)
+		if (!strcmp(argv[1], git_ops[i].name)) {
+			/* a profile host names its profile instead */
+			ac_set_subject("git");
+			return run_git(cfg, &git_ops[i]);
+		}
 	/* unknown operations are ignored silently, as git asks of helpers */
-	if (strcmp(op, "get") && strcmp(op, "store") && strcmp(op, "erase"))
-		return AC_OK;
-	/* a profile host names its profile instead */
-	ac_set_subject("git");
-	return run_git(cfg, op);
+	return AC_OK;
 }

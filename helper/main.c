@@ -20,7 +20,7 @@
 
 enum cmd_flags {
 	NEEDS_CONFIG = 1,	/* load config.json first */
-	DOCKER_EXIT = 2		/* every failure exits 1, error already on stdout */
+	DOCKER_EXIT = 2		/* every failure exits 1, its message on stdout */
 };
 
 struct command {
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	const char *keyring_env;
 	enum ac_err err = AC_OK;
-	int i = 1, code, ran = 0;
+	int i = 1, code;
 
 	secmem_init();
 	memset(&cfg, 0, sizeof(cfg));
@@ -219,15 +219,12 @@ int main(int argc, char **argv)
 	keyring_select(global.keyring ? global.keyring :
 		       keyring_env && *keyring_env ? keyring_env : cfg.keyring);
 	kcache_set_enabled(cfg.path ? cfg.kernel_cache : 1);
-	ran = 1;
 	err = cmd->fn(&cfg, argc - i, argv + i);
 out:
 	code = exit_code(err);
 	if (err && (cmd->flags & DOCKER_EXIT)) {
-		/* docker shows stdout to the user; the command itself prints
-		 * its errors there, but a bad config stops us before it runs */
-		if (!ran)
-			printf("%s\n", ac_message());
+		/* docker shows stdout to the user, not stderr */
+		printf("%s\n", ac_message());
 		code = 1;
 	}
 	else if (err && log_get_level() >= LOG_QUIET) {
