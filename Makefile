@@ -5,13 +5,13 @@
 #                   run unit, integration and fuzz smoke tests
 #   make demo       private keyring + local token server, then kubectl, git
 #                   and curl getting tokens from agentcred
-#   make bench      speed ratios (DESIGN.md §5a); not part of check
+#   make bench      speed ratios (README.md, "Speed"); not part of check
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 180)
 #   make install / uninstall   PREFIX=/usr/local DESTDIR=
 #
 # The main binary links only libc, libdl and cJSON: libcurl and libsecret
 # are built into agentcred-http.so and agentcred-secret.so, which it
-# dlopen()s on demand (helper/module.c).
+# dlopen()s on demand (helper/lib/module.c).
 
 VERSION    = 0.1.0
 PREFIX    ?= /usr/local

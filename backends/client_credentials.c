@@ -1,6 +1,7 @@
 /*
- * OAuth 2.0 client credentials (RFC 6749 §4.4; DESIGN.md §1.1): SAP AI
- * Core / XSUAA, Cloud Foundry UAA and any other standard server.
+ * OAuth 2.0 client credentials (RFC 6749 §4.4; README.md, "Design: token
+ * systems"): SAP AI Core / XSUAA, Cloud Foundry UAA and any other standard
+ * server.
  *
  * Rules: the token URL is checked (https, or http to loopback) before any
  * connection; the client secret goes either in the form body

@@ -1,8 +1,8 @@
 /*
- * Microsoft Entra Agent ID backend (DESIGN.md §1.2, issue 3).
+ * Microsoft Entra Agent ID backend (README.md, "Design: token systems").
  *
- * fetch() is called by helper/token.c with req->level saying which token
- * is wanted:
+ * fetch() is called by the cache (helper/token.c) with src->req->level
+ * saying which token is wanted:
  *   LEVEL_ENTRA_T1  step 1, the blueprint's assertion for the agent
  *                   identity (client secret or federated credential file);
  *   LEVEL_ENTRA_T2  step 2a, agent-user mode's FIC exchange token;
@@ -19,7 +19,7 @@
  *  - the federated credential file is read again for every step-1 request,
  *    so a rotated projected token is picked up;
  *  - the OBO user token is an input of one request only: it goes into the
- *    form and nowhere else (its SHA-256 is in the cache key, token.c);
+ *    form and nowhere else (its SHA-256 is in the cache key: key_fields() below);
  *  - a cached T1 that Entra refuses with invalid_client (e.g. expired or
  *    revoked on the server side before its "exp") is dropped and fetched
  *    once more; a T1 fetched during this call is never retried, so a bad

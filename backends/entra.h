@@ -1,6 +1,7 @@
 /*
- * Microsoft Entra Agent ID (DESIGN.md §1.2): the pure pieces of the
- * backend, public so that unit tests can check every request form.
+ * Microsoft Entra Agent ID (README.md, "Design: token systems"): the pure
+ * pieces of the backend, public so that unit tests can check every request
+ * form.
  *
  * A token is reached in two or three form POSTs to
  * {authority}/{tenant}/oauth2/v2.0/token:

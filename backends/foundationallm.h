@@ -1,6 +1,7 @@
 /*
- * FoundationaLLM agent access tokens (DESIGN.md §1.3): static secrets of
- * the shape keya.<base58 instance id>.<base58 agent name>.<base58 id>.<secret>.ayek
+ * FoundationaLLM agent access tokens (README.md, "Design: token systems"):
+ * static secrets of the shape
+ * keya.<base58 instance id>.<base58 agent name>.<base58 id>.<secret>.ayek
  */
 #ifndef AGENTCRED_FOUNDATIONALLM_H
 #define AGENTCRED_FOUNDATIONALLM_H

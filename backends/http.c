@@ -1,6 +1,6 @@
 /*
  * The HTTP transport, and the only file that talks to libcurl.  It is
- * built as the private module agentcred-http.so (see helper/module.h) and
+ * built as the private module agentcred-http.so (see helper/lib/module.h) and
  * reached through http_perform() in http_client.c.
  *
  * Rules kept here, whatever the caller asked for:

@@ -1,4 +1,7 @@
-/* SAP AI Core service keys (DESIGN.md §1.1), parsed apart from storage. */
+/*
+ * SAP AI Core service keys (README.md, "Design: token systems"), parsed
+ * apart from storage.
+ */
 #ifndef AGENTCRED_SAPKEY_H
 #define AGENTCRED_SAPKEY_H
 

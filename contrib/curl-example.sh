@@ -1,6 +1,6 @@
 #!/bin/bash
 # curl with a token from agentcred, without the token ever appearing in
-# a command line (DESIGN.md §3.5).
+# a command line (README.md, "Design: front-end protocols").
 #
 #   curl-example.sh PROFILE URL [CURL-ARGS...]
 #

@@ -1,6 +1,6 @@
 /*
  * "agentcred curl-config NAME" and "agentcred curl NAME -- ARGS"
- * (DESIGN.md §3.5).
+ * (README.md, "Design: front-end protocols").
  *
  * Rules:
  *  - the token never appears in any argv: curl-config prints config lines

@@ -1,6 +1,7 @@
 /*
  * agentcred docker get|store|erase|list|version: the docker credential
- * helper (DESIGN.md §3.4), also run as docker-credential-agentcred.
+ * helper (README.md, "Design: front-end protocols"), also run as
+ * docker-credential-agentcred.
  *
  * The protocol is docker-credential-helpers' (credentials/credentials.go):
  * exactly one action argument; errors go to stdout with exit 1 (main.c's

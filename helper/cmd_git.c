@@ -1,5 +1,6 @@
 /*
- * agentcred git get|store|erase: the git credential helper (DESIGN.md §3.3).
+ * agentcred git get|store|erase: the git credential helper (README.md,
+ * "Design: front-end protocols").
  *
  * Two personalities:
  *   - a host a profile lists in "hosts" (over https, or http to loopback):

@@ -1,6 +1,6 @@
 /*
  * "agentcred kube NAME [--scope S] [--user U]": the kubectl exec credential
- * plugin (DESIGN.md §3.2, client-protocols.md §1).
+ * plugin (README.md, "Design: front-end protocols").
  *
  * Rules: stdout carries the ExecCredential JSON and nothing else; failures
  * return an error (main.c prints the one line on stderr, which kubectl

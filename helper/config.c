@@ -1,5 +1,5 @@
 /*
- * config.json: read, validate, write (DESIGN.md §2).
+ * config.json: read, validate, write (README.md, "Design: profiles").
  *
  * Rules:
  *  - every profile key is described once, in profile_keys[]; parsing,

@@ -1,5 +1,6 @@
 /*
- * Profiles: the non-secret settings in config.json (DESIGN.md §2).
+ * Profiles: the non-secret settings in config.json (README.md, "Design:
+ * profiles").
  *
  * Rules: unknown keys are an error naming the key; every value is bounded;
  * the file is written through a temporary file and rename(2), mode 0600;

@@ -1,6 +1,6 @@
 /*
  * Lines of curl's -K/--config syntax carrying the request headers
- * (DESIGN.md §3.5, client-protocols.md §4).  Pure functions.
+ * (README.md, "Design: front-end protocols").  Pure functions.
  *
  * The syntax of curl 7.88's parser (src/tool_parsecfg.c): `header = "…"`,
  * where inside the double quotes a backslash takes the next character

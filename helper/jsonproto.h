@@ -1,4 +1,7 @@
-/* The plain stdin/stdout JSON protocol of "agentcred get" (DESIGN.md §3.1). */
+/*
+ * The plain stdin/stdout JSON protocol of "agentcred get" (README.md,
+ * "Design: front-end protocols").
+ */
 #ifndef AGENTCRED_JSON_H
 #define AGENTCRED_JSON_H
 

@@ -1,6 +1,7 @@
 /*
  * KUBERNETES_EXEC_INFO, the request kubectl (client-go) hands an exec
- * credential plugin, and the ExecCredential answer (DESIGN.md §3.2).
+ * credential plugin, and the ExecCredential answer (README.md, "Design:
+ * front-end protocols").
  *
  * Pure functions: no I/O, no globals besides the recorded error, so the
  * parser can be unit tested and fuzzed on its own.

@@ -1,6 +1,6 @@
 /*
  * agentcred: the command table, global options and the one place where an
- * enum ac_err becomes an exit status (DESIGN.md §7):
+ * enum ac_err becomes an exit status (README.md, "Design: exit status"):
  *   0 ok, 1 other failure, 2 usage/config, 3 keyring, 4 rejected,
  *   5 network/server, 6 static token expired.
  * Without -v a failure prints exactly one line on stderr:

@@ -1,5 +1,6 @@
 /*
- * Token cache and refresh (DESIGN.md §5); the flow is described in token.h.
+ * Token cache and refresh (README.md, "Design: the cache"); the flow is
+ * described in token.h.
  *
  * Rules:
  *  - the cache key is computed from the request and config alone, so the

@@ -1,6 +1,6 @@
 /*
  * Tokens and the cache in front of the identity providers (README.md,
- * "Design": the cache).
+ * "Design: the cache").
  *
  * token_get() is the one way a front-end obtains a token:
  *   1. derive the cache key from the request and config alone;
@@ -31,7 +31,10 @@ enum ac_err token_from_json(const char *s, size_t len, struct token *t);
 long long token_margin(const struct profile *p, const struct token *t);
 int token_is_fresh(const struct profile *p, const struct token *t, long long now);
 
-/* Hex SHA-256 over the length-prefixed key fields (README.md, "Design"). */
+/*
+ * Hex SHA-256 over the length-prefixed key fields (README.md, "Design:
+ * keyring layout").
+ */
 void token_cache_key(const struct token_request *req, char hex[65]);
 
 enum ac_err token_get(const struct token_request *req, struct token *out);

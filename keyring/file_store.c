@@ -12,7 +12,7 @@
  *    is refused with a message saying how to fix it, never "repaired";
  *  - every open goes through the directory descriptor with O_NOFOLLOW, so
  *    a symlink swapped in later is not followed either;
- *  - the file is replaced atomically (helper/atomicfile.c: a fresh O_EXCL
+ *  - the file is replaced atomically (helper/lib/atomicfile.c: a fresh O_EXCL
  *    temporary file in the same directory, write, fsync, rename, fsync of
  *    the directory); a temporary file found while we hold the lock was left by a writer
  *    that died, and is removed (it holds secrets, maybe removed ones);
@@ -366,7 +366,7 @@ out:
 }
 
 /*
- * Atomic replace (helper/atomicfile.c).  Called with the lock held, so no
+ * Atomic replace (helper/lib/atomicfile.c).  Called with the lock held, so no
  * live writer owns a temporary file: each one found is what a killed
  * agentcred left between create and rename, and is removed.
  */

@@ -1,5 +1,6 @@
 /*
- * Which keyring store, and agentcred's own items in it (DESIGN.md §4).
+ * Which keyring store, and agentcred's own items in it (README.md,
+ * "Design: keyring layout").
  *
  * Rules kept here:
  *  - the Secret Service module is loaded only by keyring_get(), i.e. only

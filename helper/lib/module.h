@@ -5,7 +5,9 @@
  *
  * Search order, from the directory D of /proc/self/exe (so the
  * git-credential-agentcred and docker-credential-agentcred links work):
- *   $AGENTCRED_MODULE_DIR (tests only), D/../lib/agentcred/, D/
+ *   $AGENTCRED_MODULE_DIR, D/../lib/agentcred/, D/
+ * $AGENTCRED_MODULE_DIR is honoured by every build, release ones too (the
+ * tests and the build tree use it; it is documented in agentcred(1)).
  * A missing or wrong module is AC_FAIL with a message naming the path.
  */
 #ifndef AGENTCRED_MODULE_H

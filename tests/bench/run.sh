@@ -1,5 +1,5 @@
 #!/bin/bash
-# make bench: the speed ratios of DESIGN.md §5a, every figure measured in
+# make bench: the speed ratios of README.md, "Speed", every figure measured in
 # this one run on this machine, so the ratios compare like with like.
 #
 #   hit (kernel keyring)       agentcred token P        vs /bin/true

@@ -1,7 +1,7 @@
 """Microsoft Entra Agent ID token endpoint emulator (plugin for emu.py).
 
 Serves POST /{tenant}/oauth2/v2.0/token for the three request sequences of
-DESIGN.md 1.2 and a Graph-style GET /v1.0/users that wants a token issued
+README.md, "Design: token systems" and a Graph-style GET /v1.0/users that wants a token issued
 here.  It is strict: every parameter of every step is checked, and a wrong,
 missing or unexpected one gets Entra's error shape (HTTP 400, or 401 for
 invalid_client) with an AADSTS code, trace and correlation ids.

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for curl -K header lines (helper/curlcfg.c).  Input:
+ * libFuzzer harness for curl -K header lines (helper/curlproto.c).  Input:
  * NAME, a NUL byte, VALUE.  Whatever is accepted must be exactly one line
  * that curl 7.88's unslashquote() turns back into "NAME: VALUE".
  */

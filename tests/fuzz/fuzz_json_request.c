@@ -1,4 +1,4 @@
-/* libFuzzer: the "agentcred get" request (helper/json.c). */
+/* libFuzzer: the "agentcred get" request (helper/jsonproto.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

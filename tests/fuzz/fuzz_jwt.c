@@ -1,4 +1,4 @@
-/* libFuzzer harness for JWT payload decoding (helper/jwt.c). */
+/* libFuzzer harness for JWT payload decoding (backends/jwt.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

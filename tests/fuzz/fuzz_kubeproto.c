@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for KUBERNETES_EXEC_INFO (helper/kubeinfo.c): any
+ * libFuzzer harness for KUBERNETES_EXEC_INFO (helper/kubeproto.c): any
  * input either parses into a supported apiVersion or fails with AC_USAGE
  * and a one-line message; an accepted request yields a parseable answer.
  */

@@ -1,4 +1,4 @@
-/* libFuzzer: SAP AI Core service keys (helper/sapkey.c). */
+/* libFuzzer: SAP AI Core service keys (backends/sapkey.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

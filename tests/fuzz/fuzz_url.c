@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the small parsers of config values (helper/util.c):
+ * libFuzzer harness for the small parsers of config values (helper/lib/util.c):
  * url_host() and url_check_scheme() on token_url/api_url/authority,
  * parse_date_end_of_day() on "expires", looks_like_guid() on tenant and
  * app ids, base64url_decode() and sanitize_line().  Checks the promises

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The two cache levels (DESIGN.md §5, issue 7), correctness only (timing
+# The two cache levels (README.md, "Design: the cache", issue 7), correctness only (timing
 # is `make bench`):
 #   - a kernel-keyring hit makes no D-Bus call and no HTTP request and maps
 #     neither module nor libcurl/libsecret/GLib;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Concurrency (issue 6, DESIGN.md §5): N cold callers of one cache key make
+# Concurrency (issue 6, README.md, "Design: the cache"): N cold callers of one cache key make
 # one token request (check → fetch → store under a per-key flock, the cache
 # read again once the lock is held); a holder killed with SIGKILL releases
 # the lock; a caller waiting behind a stuck holder gives up at its timeout

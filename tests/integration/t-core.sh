@@ -1,7 +1,7 @@
 #!/bin/bash
 # Core end to end: client-credentials profiles (SAP AI Core and plain
 # RFC 6749), the keyring, both cache levels, token/get/forget/status, and
-# the keyring failure modes of DESIGN.md §4 (exit 3, never a hang).
+# the keyring failure modes of README.md, "Design: keyring layout" (exit 3, never a hang).
 . "$(dirname "$0")/../lib.sh"
 keyring_start
 emu_start oa oauth_cc

@@ -1,5 +1,5 @@
 #!/bin/bash
-# curl front-ends (DESIGN.md §3.5) with the real curl 7.88: `agentcred curl
+# curl front-ends (README.md, "Design: front-end protocols") with the real curl 7.88: `agentcred curl
 # NAME -- ARGS` and `curl -K <(agentcred curl-config NAME)` against the
 # oauth_cc emulator's /echo, which requires a live Bearer token and answers
 # the headers it received.  The token is never in any process's argv, and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# docker credential helper (DESIGN.md §3.4, issue 5):
+# docker credential helper (README.md, "Design: front-end protocols", issue 5):
 #   - the protocol exactly as docker-credential-helpers' client drives a
 #     helper: one argv action, the server URL on stdin without a newline,
 #     JSON answers, the exact not-found text with exit 1, errors on stdout;

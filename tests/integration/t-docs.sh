@@ -81,7 +81,7 @@ for v in $CODE_ENV; do
 	t_contains "ENVIRONMENT documents $v" "$ENVSEC" "$v"
 done
 
-# ---- exit statuses: --help and the man page agree with DESIGN.md §7
+# ---- exit statuses: --help and the man page agree with README.md, "Design: exit status"
 EXITSEC=$(man_section 'EXIT STATUS')
 for n in 0 1 2 3 4 5 6; do
 	t_match "man page: exit status $n" "$EXITSEC" "^     $n( |$)"

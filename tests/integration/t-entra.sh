@@ -1,5 +1,5 @@
 #!/bin/bash
-# Entra Agent ID end to end (issue 3, DESIGN.md §1.2) against the strict
+# Entra Agent ID end to end (issue 3, README.md, "Design: token systems") against the strict
 # token-endpoint emulator tests/emulators/entra.py: the three modes, the
 # cache at each level (T1, T2, final) counted in POSTs, OBO user tokens in
 # the cache key, the federated credential file, the error classes and

@@ -3,7 +3,7 @@
 # every 5xx, 503 without Retry-After, a reply slower than the deadline,
 # odd token answers, an expired server certificate, http:// to a host that
 # only looks like loopback to curl; and the stale-but-valid rule of
-# DESIGN.md §5: when the cached token is inside its refresh margin but not
+# README.md, "Design: the cache": when the cached token is inside its refresh margin but not
 # expired and the refresh fails, the old token is served with a warning
 # on stderr and exit 0; once it has expired, the failure is reported.
 #

@@ -1,5 +1,5 @@
 #!/bin/bash
-# FoundationaLLM agent access tokens (issue 4, DESIGN.md §1.3): profile add
+# FoundationaLLM agent access tokens (issue 4, README.md, "Design: token systems"): profile add
 # with shape and instance checks, the X-AGENT-ACCESS-TOKEN header on every
 # front-end, the expiry rules (warning in the last 7 days, exit 6 after),
 # status, and contrib/foundationallm-chat end to end against the Core API

@@ -1,5 +1,5 @@
 #!/bin/bash
-# git credential helper (DESIGN.md §3.3, issue 5) against the real git:
+# git credential helper (README.md, "Design: front-end protocols", issue 5) against the real git:
 #   - `git credential fill|approve|reject` with credential.helper=agentcred
 #     (git-credential-agentcred on PATH): git's matching rules, overwrite,
 #     erase-by-password, empty values, long lines, a silent helper;

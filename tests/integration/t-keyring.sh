@@ -1,5 +1,5 @@
 #!/bin/bash
-# The keyring layer through the binary (DESIGN.md §4, issue 2 and 6):
+# The keyring layer through the binary (README.md, "Design: keyring layout", issue 2 and 6):
 # items, labels and attributes as Seahorse/secret-tool show them, no
 # secret in any attribute or label; no bus, no provider, a locked or a
 # frozen keyring fail with exit 3 and a message, never hang; the file

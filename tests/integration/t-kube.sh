@@ -1,5 +1,5 @@
 #!/bin/bash
-# kubectl exec credential plugin (DESIGN.md §3.2) with the real kubectl:
+# kubectl exec credential plugin (README.md, "Design: front-end protocols") with the real kubectl:
 # a loopback API server (kube_api) that accepts only tokens the token
 # endpoint (oauth_cc, same process) issued and has not revoked; a kubeconfig
 # made from contrib/kubeconfig.example; v1 and v1beta1; one token request

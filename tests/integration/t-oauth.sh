@@ -2,7 +2,7 @@
 # The HTTP and OAuth layer end to end against the client-credentials
 # emulator: both client authentication methods, every shape of expires_in,
 # rejections (exit 4), server and network failures (exit 5) with the retry
-# policy of DESIGN.md §1.2/§6, TLS trust, and no secret in -v output.
+# policy of README.md, "Design: token systems" and "Design: security rules", TLS trust, and no secret in -v output.
 #
 # No keyring here: the secret comes from $secret_env and the kernel cache
 # is off, so every call below makes a real request.

@@ -1,5 +1,5 @@
 /*
- * helper/atomicfile.c: the replacement itself (content, mode, no
+ * helper/lib/atomicfile.c: the replacement itself (content, mode, no
  * temporary file left), each failure path (create, write, rename) leaving
  * the target as it was and no temporary file behind, and the removal of
  * leftovers, which must not touch other files.  No chmod tricks: the

@@ -1,5 +1,5 @@
 /*
- * curl -K header lines (helper/curlcfg.c): the exact text, escaping of
+ * curl -K header lines (helper/curlproto.c): the exact text, escaping of
  * `"` and `\` as curl 7.88's unslashquote() expects, refusal of line
  * breaks and control characters without quoting the value.
  */

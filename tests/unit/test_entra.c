@@ -1,6 +1,6 @@
 /*
- * Entra Agent ID request forms (DESIGN.md §1.2): each step of each mode
- * carries exactly its parameters, username vs user_id follows
+ * Entra Agent ID request forms (README.md, "Design: token systems"): each
+ * step of each mode carries exactly its parameters, username vs user_id follows
  * looks_like_guid(), a federated credential replaces the secret, and the
  * federated credential file is read bounded and trimmed.
  */

@@ -487,7 +487,8 @@ static void test_agentcred_items(void)
 	sec_free(value);
 	value = NULL;
 
-	/* labels and attributes as in DESIGN.md §4, and no secret in them */
+	/* labels and attributes as in README.md, "Design: keyring layout";
+	 * no secret in them */
 	CHECK_INT(file_store_ops.search(KR_SCHEMA_AGENTCRED, prof, 1, 0, &items, &n), AC_OK);
 	CHECK_INT(n, 3);
 	{

@@ -1,4 +1,4 @@
-/* helper/json.c: the "agentcred get" request parser and answer shapes. */
+/* helper/jsonproto.c: the "agentcred get" request parser and answer shapes. */
 #include <stdlib.h>
 #include <string.h>
 

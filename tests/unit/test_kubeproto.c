@@ -1,6 +1,6 @@
 /*
  * KUBERNETES_EXEC_INFO parsing and the ExecCredential answer
- * (helper/kubeinfo.c): the versions kubectl sends, hostile input, the
+ * (helper/kubeproto.c): the versions kubectl sends, hostile input, the
  * expiry clamp, and the exact answer shape.
  */
 #include <stdlib.h>

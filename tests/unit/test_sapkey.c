@@ -1,4 +1,4 @@
-/* helper/sapkey.c: SAP AI Core service keys, good and hostile. */
+/* backends/sapkey.c: SAP AI Core service keys, good and hostile. */
 #include <stdlib.h>
 #include <string.h>
 

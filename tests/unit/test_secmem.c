@@ -1,5 +1,5 @@
 /*
- * helper/secmem.c and sbuf: every release wipes.  secmem_free_observer
+ * helper/lib/secmem.c and sbuf: every release wipes.  secmem_free_observer
  * sees each block just before free(), so the test can look at the bytes
  * while they are still ours.
  */

@@ -1,4 +1,4 @@
-/* helper/sha256.c against the FIPS 180-4 / NIST example vectors. */
+/* helper/lib/sha256.c against the FIPS 180-4 / NIST example vectors. */
 #include <stdlib.h>
 #include <string.h>
 

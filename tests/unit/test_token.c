@@ -167,7 +167,10 @@ static void test_json(void)
 	token_release(&back);
 }
 
-/* The key over hand-written length-prefixed fields (DESIGN.md §4). */
+/*
+ * The key over hand-written length-prefixed fields (README.md, "Design:
+ * keyring layout").
+ */
 static void spec_key(const char *const *fields, size_t n, char hex[65])
 {
 	struct sbuf sb = SBUF_INIT;

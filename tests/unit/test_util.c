@@ -1,5 +1,5 @@
 /*
- * helper/util.c: bounded reads, form encoding, base64, dates, URL checks.
+ * helper/lib/util.c: bounded reads, form encoding, base64, dates, URL checks.
  * Expected values are written out by hand (RFC 4648 vectors, calendar
  * facts), never computed with the code under test.
  */
