@@ -35,6 +35,8 @@
 #define CONNECT_MS 10000L
 /* a retried request needs at least this much of the deadline left */
 #define MIN_TRY_MS 500LL
+/* Wait before retrying a time-out or a 5xx without Retry-After. */
+#define RETRY_MS 1000LL
 
 /* A server-provided string cut to one clean line that fits in dst. */
 static void clean_copy(char *dst, size_t dstlen, const char *src)
@@ -260,18 +262,52 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The test build skips the wait with AGENTCRED_TEST_SLEEP=0 (the decision
+ * is unit-tested; the integration tests keep one real wait).
+ */
 static void sleep_ms(long long ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
+#ifdef AGENTCRED_TEST_BUILD
+	const char *e = getenv("AGENTCRED_TEST_SLEEP");
+
+	if (e && !strcmp(e, "0"))
+		return;
+#endif
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
 /* The first answer may be retried after wait_ms if a try still fits. */
-static int may_retry(int attempt, long long wait_ms, long long deadline)
+static int may_retry(const struct oauth_attempt *a, long long wait_ms)
 {
-	return attempt == 0 && wait_ms + MIN_TRY_MS <= deadline - mono_ms();
+	return a->attempt == 0 && wait_ms + MIN_TRY_MS <= a->left_ms;
+}
+
+enum oauth_retry oauth_retry_decide(const struct oauth_attempt *a, long long *wait_ms)
+{
+	*wait_ms = 0;
+	if (a->failed) {
+		if (!a->timed_out || !may_retry(a, RETRY_MS))
+			return RETRY_NONE;
+		*wait_ms = RETRY_MS;
+		return RETRY_WAIT;
+	}
+	if ((a->status == 429 || a->status >= 500) && a->retry_after >= 0) {
+		long long wait = (long long)a->retry_after * 1000;
+
+		if (!may_retry(a, wait))
+			return RETRY_BUSY;
+		*wait_ms = wait;
+		return RETRY_WAIT;
+	}
+	if (a->status >= 500 && may_retry(a, RETRY_MS)) {
+		*wait_ms = RETRY_MS;
+		return RETRY_WAIT;
+	}
+	return RETRY_NONE;
 }
 
 /* Prefix the recorded message with the host it is about. */
@@ -293,6 +329,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 	enum ac_err err;
 	size_t i;
 	int attempt;
+	long long wait;
 
 	memset(out, 0, sizeof(*out));
 	if ((err = url_check_scheme(url, "the token URL")))
@@ -327,36 +364,38 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 		req.timeout_ms = (long)left;
 		req.connect_timeout_ms = CONNECT_MS;
 		err = http_perform(&req, &resp);
-		if (err) {
-			if (err == AC_NETWORK && resp.timed_out &&
-			    may_retry(attempt, 1000, deadline)) {
+		{
+			struct oauth_attempt a = {
+				attempt, err != AC_OK, err == AC_NETWORK && resp.timed_out,
+				err ? 0 : resp.status, err ? -1 : resp.retry_after,
+				deadline - mono_ms()
+			};
+			enum oauth_retry r = oauth_retry_decide(&a, &wait);
+
+			if (err) {
+				if (r != RETRY_WAIT)
+					break;
 				log_verbose("%s: %s; retrying in 1 s", host, ac_message());
-				sleep_ms(1000);
+				sleep_ms(wait);
 				continue;
 			}
-			break;
-		}
-		if ((resp.status == 429 || resp.status >= 500) &&
-		    resp.retry_after >= 0) {
-			long long wait = (long long)resp.retry_after * 1000;
-
-			if (may_retry(attempt, wait, deadline)) {
-				log_verbose("%s: HTTP %ld, Retry-After %ld s; retrying",
-					    host, resp.status, resp.retry_after);
+			if (r == RETRY_BUSY) {
+				err = ac_fail(AC_NETWORK, "%s is busy (HTTP %ld) — retry after %ld s",
+					      host, resp.status, resp.retry_after);
+				http_response_release(&resp);
+				break;
+			}
+			if (r == RETRY_WAIT) {
+				if (resp.retry_after >= 0)
+					log_verbose("%s: HTTP %ld, Retry-After %ld s; retrying",
+						    host, resp.status, resp.retry_after);
+				else
+					log_verbose("%s: HTTP %ld; retrying in 1 s", host,
+						    resp.status);
 				http_response_release(&resp);
 				sleep_ms(wait);
 				continue;
 			}
-			err = ac_fail(AC_NETWORK, "%s is busy (HTTP %ld) — retry after %ld s",
-				      host, resp.status, resp.retry_after);
-			http_response_release(&resp);
-			break;
-		}
-		if (resp.status >= 500 && may_retry(attempt, 1000, deadline)) {
-			log_verbose("%s: HTTP %ld; retrying in 1 s", host, resp.status);
-			http_response_release(&resp);
-			sleep_ms(1000);
-			continue;
 		}
 		err = oauth_parse_response(resp.status, resp.body, resp.body_len,
 					   now_seconds(), out);

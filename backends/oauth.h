@@ -36,6 +36,29 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 			    struct token *out);
 
 /*
+ * The retry policy for one answer; pure (unit-tested).  failed: the
+ * transfer itself failed (timed_out: with a time-out); else status and
+ * retry_after (seconds, -1 when absent) describe the answer.  left_ms is
+ * the time left before the request's deadline.
+ *   RETRY_WAIT  try again after *wait_ms (only after the first attempt, and
+ *               only when one more try still fits in the deadline);
+ *   RETRY_BUSY  the server asked for a wait that does not fit: fail now
+ *               saying when to retry;
+ *   RETRY_NONE  use the answer (or the failure) as it is.
+ */
+enum oauth_retry { RETRY_NONE, RETRY_WAIT, RETRY_BUSY };
+
+struct oauth_attempt {
+	int attempt;		/* 0 for the first request */
+	int failed, timed_out;
+	long status;
+	long retry_after;
+	long long left_ms;
+};
+
+enum oauth_retry oauth_retry_decide(const struct oauth_attempt *a, long long *wait_ms);
+
+/*
  * "Authorization: Basic base64(form(id) ":" form(secret))" appended to out
  * (client_secret_basic, RFC 6749 §2.3.1); out holds the secret: release it.
  */

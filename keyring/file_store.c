@@ -52,6 +52,21 @@
 
 static char *override_path;
 
+/*
+ * How long a writer waits for another one's lock.  The test build takes
+ * AGENTCRED_TEST_FILE_LOCK_MS instead, so the refusal is tested quickly.
+ */
+static int lock_wait_ms(void)
+{
+#ifdef AGENTCRED_TEST_BUILD
+	const char *e = getenv("AGENTCRED_TEST_FILE_LOCK_MS");
+
+	if (e && *e)
+		return atoi(e);
+#endif
+	return LOCK_WAIT_MS;
+}
+
 void file_store_set_path(const char *path)
 {
 	free(override_path);
@@ -197,7 +212,7 @@ static enum ac_err lock_store(const struct location *loc, int dirfd, int *lockfd
 	struct sbuf name = SBUF_INIT, full = SBUF_INIT;
 	struct stat st;
 	enum ac_err err = AC_OK;
-	int fd, waited = 0;
+	int fd, waited = 0, limit = lock_wait_ms();
 
 	sbuf_addf(&name, "%s.lock", loc->base.buf);
 	sbuf_addf(&full, "%s.lock", loc->path.buf);	/* for messages */
@@ -223,9 +238,9 @@ static enum ac_err lock_store(const struct location *loc, int dirfd, int *lockfd
 				      loc->path.buf, strerror(errno));
 			goto out;
 		}
-		if (waited >= LOCK_WAIT_MS) {
+		if (waited >= limit) {
 			err = ac_fail(AC_KEYRING, "the file store %s stayed locked by another agentcred for %d s — try again",
-				      loc->path.buf, LOCK_WAIT_MS / 1000);
+				      loc->path.buf, (limit + 999) / 1000);
 			goto out;
 		}
 		nanosleep(&ts, NULL);

@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../helper/kcache.h"
@@ -280,11 +281,22 @@ static void test_refusals(void)
 		char lock[400];
 		int fd;
 
+		struct timespec t0, t1;
+		long long ms;
+
 		snprintf(lock, sizeof(lock), "%s.lock", path);
 		fd = open(lock, O_RDWR | O_CREAT, 0600);
 		CHECK(fd >= 0 && !flock(fd, LOCK_EX));
+		/* the test build's shorter wait (release builds: 10 s) */
+		setenv("AGENTCRED_TEST_FILE_LOCK_MS", "300", 1);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_KEYRING);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		unsetenv("AGENTCRED_TEST_FILE_LOCK_MS");
+		ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		CHECK(ms >= 300);	/* it did wait for the other writer */
 		CHECK(strstr(ac_message(), "stayed locked") != NULL);
+		CHECK(strstr(ac_message(), "for 1 s") != NULL);
 		CHECK_INT(count("s.A", a_p1, 2, 0), 0);	/* readers need no lock */
 		close(fd);
 		CHECK_INT(fs->store("s.A", "x", a_p1, 2, "x", 1), AC_OK);

@@ -273,6 +273,54 @@ static void test_not_a_token(void)
 	CHECK_INT(parse(100, "{\"access_token\":\"x\"}"), AC_NETWORK);
 }
 
+/* The retry policy: which answers are retried, after how long, and when not. */
+static enum oauth_retry decide(int attempt, int failed, int timed_out, long status,
+			       long retry_after, long long left_ms, long long *wait)
+{
+	struct oauth_attempt a = { attempt, failed, timed_out, status, retry_after, left_ms };
+
+	return oauth_retry_decide(&a, wait);
+}
+
+static void test_retry(void)
+{
+	long long w = -1;
+
+	/* a time-out: once, after 1 s, if a try still fits (1 s + 0.5 s) */
+	CHECK_INT(decide(0, 1, 1, 0, -1, 30000, &w), RETRY_WAIT);
+	CHECK_INT(w, 1000);
+	CHECK_INT(decide(0, 1, 1, 0, -1, 1500, &w), RETRY_WAIT);
+	CHECK_INT(decide(0, 1, 1, 0, -1, 1499, &w), RETRY_NONE);
+	CHECK_INT(w, 0);
+	CHECK_INT(decide(1, 1, 1, 0, -1, 30000, &w), RETRY_NONE);
+	/* other transfer failures (refused, TLS) are never retried */
+	CHECK_INT(decide(0, 1, 0, 0, -1, 30000, &w), RETRY_NONE);
+
+	/* 5xx without Retry-After: once, after 1 s */
+	CHECK_INT(decide(0, 0, 0, 500, -1, 30000, &w), RETRY_WAIT);
+	CHECK_INT(w, 1000);
+	CHECK_INT(decide(0, 0, 0, 503, -1, 30000, &w), RETRY_WAIT);
+	CHECK_INT(decide(1, 0, 0, 502, -1, 30000, &w), RETRY_NONE);
+	CHECK_INT(decide(0, 0, 0, 500, -1, 1000, &w), RETRY_NONE);
+
+	/* Retry-After on 429/5xx: honoured when it fits, else busy at once */
+	CHECK_INT(decide(0, 0, 0, 429, 2, 30000, &w), RETRY_WAIT);
+	CHECK_INT(w, 2000);
+	CHECK_INT(decide(0, 0, 0, 503, 0, 30000, &w), RETRY_WAIT);
+	CHECK_INT(w, 0);
+	CHECK_INT(decide(0, 0, 0, 503, 120, 30000, &w), RETRY_BUSY);
+	CHECK_INT(decide(0, 0, 0, 429, 29, 29500, &w), RETRY_WAIT);
+	CHECK_INT(decide(0, 0, 0, 429, 29, 29499, &w), RETRY_BUSY);
+	CHECK_INT(decide(1, 0, 0, 429, 1, 30000, &w), RETRY_BUSY);
+
+	/* 429 without Retry-After and every other status: the answer stands */
+	CHECK_INT(decide(0, 0, 0, 429, -1, 30000, &w), RETRY_NONE);
+	CHECK_INT(decide(0, 0, 0, 400, 5, 30000, &w), RETRY_NONE);
+	CHECK_INT(decide(0, 0, 0, 401, -1, 30000, &w), RETRY_NONE);
+	CHECK_INT(decide(0, 0, 0, 200, -1, 30000, &w), RETRY_NONE);
+	CHECK_INT(decide(0, 0, 0, 302, -1, 30000, &w), RETRY_NONE);
+}
+
 int main(void)
 {
 	test_success();
@@ -280,6 +328,7 @@ int main(void)
 	test_access_token();
 	test_rejected();
 	test_not_a_token();
+	test_retry();
 	token_release(&tok);
 	return check_done("test_oauth");
 }
