@@ -275,8 +275,9 @@ emu_set en '{"force_error": null}' >/dev/null
 "$AC" forget "$P"
 N=$(posts)
 emu_fault en "{\"path\": \"$TOKEN_PATH\", \"status\": 500, \"times\": 2}" >/dev/null
+# the retries that really sleep (lib.sh turns the sleeps off elsewhere)
 S=$(date +%s%N)
-t_exit "500 twice: exit 5" 5 "$AC" token "$P"
+t_exit "500 twice: exit 5" 5 env AGENTCRED_TEST_SLEEP=1 "$AC" token "$P"
 E=$(( ($(date +%s%N) - S) / 1000000 ))
 t_eq "500: retried once" $((N + 2)) "$(posts)"
 t_match "500: retry after about 1 s" "$E" '^(9[0-9]{2}|[1-4][0-9]{3})$'
@@ -289,7 +290,7 @@ t_eq "500 once: 3 POSTs (retry, then step 2)" $((N + 3)) "$(posts)"
 N=$(posts)
 emu_fault en "{\"path\": \"$TOKEN_PATH\", \"status\": 429, \"retry_after\": \"2\", \"times\": 1}" >/dev/null
 S=$(date +%s%N)
-t_ok "429 with Retry-After: recovered" "$AC" token "$P"
+t_ok "429 with Retry-After: recovered" env AGENTCRED_TEST_SLEEP=1 "$AC" token "$P"
 E=$(( ($(date +%s%N) - S) / 1000000 ))
 t_match "429: waited Retry-After (2 s)" "$E" '^([2-9][0-9]{3})$'
 t_eq "429: 3 POSTs" $((N + 3)) "$(posts)"
