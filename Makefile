@@ -187,7 +187,7 @@ deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
 	tar -cf - --exclude=./build --exclude=./.git . | tar -xf - -C $(DEB_SRC)
 	cp -R contrib/debian $(DEB_SRC)/debian
-	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS) noddebs" \
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="$(strip $(DEB_BUILD_OPTIONS) noddebs)" \
 	  dpkg-buildpackage -b -us -uc -rfakeroot
 	@ls $(BUILD)/deb/agentcred_*.deb
 
