@@ -1,13 +1,20 @@
-# agentcred — build, test, install.
+# agentcred — build, test, install, package.
 #
 #   make            build/agentcred and its two private modules
-#   make check      install missing test dependencies, build with ASan+UBSan,
-#                   run unit, integration and fuzz smoke tests
-#   make demo       private keyring + local token server, then kubectl, git
-#                   and curl getting tokens from agentcred
-#   make bench      speed ratios (DESIGN.md §5a); not part of check
+#   make check      install missing test dependencies, build with ASan+UBSan
+#                   (WERROR=1), run unit and integration tests, replay each
+#                   fuzzer's corpus and fuzz it a few seconds
+#   make demo       install missing dependencies, build, then a private
+#                   keyring + local token server, and kubectl, git and curl
+#                   getting tokens from agentcred
+#   make bench      speed ratios (README.md, Speed); not part of check
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 180)
+#   make deb        build/deb/agentcred_VERSION_ARCH.deb (contrib/debian/)
 #   make install / uninstall   PREFIX=/usr/local DESTDIR=
+#
+#   CC CFLAGS CPPFLAGS LDFLAGS   honoured; changing them rebuilds what they
+#                   affect.  WERROR=1: warnings are errors.  BUILD=DIR:
+#                   build there instead of build/.  SAN=1: the test build.
 #
 # The main binary links only libc, libdl and cJSON: libcurl and libsecret
 # are built into agentcred-http.so and agentcred-secret.so, which it
