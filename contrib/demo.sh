@@ -51,9 +51,14 @@ printf '$ agentcred token demo   (again: cache hit)\n'; short "$(agentcred token
 show agentcred status
 
 say "kubectl: kubeconfig exec plugin → agentcred kube demo"
+# kubectl 1.22 and later speak the exec API v1; older ones (Debian 12's
+# kubernetes-client is 1.20) v1beta1, which agentcred answers as well
+KAPI=$(kube_exec_api)
+echo "kubectl $(kubectl version --client 2>/dev/null | grep -o 'v1\.[0-9]*\.[0-9]*' | head -1): exec API $KAPI"
 sed -e "s|https://kube.example.com:6443|$URL_api|" \
     -e "s|/etc/ssl/certs/kube-ca.pem|$CA|" \
     -e "s|\"sap-dev\"|\"demo\"|" \
+    -e "s|client.authentication.k8s.io/v1\$|$KAPI|" \
     "$TOP/contrib/kubeconfig.example" >"$T/kubeconfig"
 show kubectl --kubeconfig "$T/kubeconfig" get --raw /version
 echo

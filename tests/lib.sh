@@ -360,3 +360,18 @@ profile_cc() {
 		--token-url "$url" --client-id "${CLIENT_ID:-cc-client}" \
 		${CA:+--ca-file "$CA"} --secret-stdin "$@"
 }
+
+# ---------------------------------------------------------------- kubectl
+# kube_exec_api: the newest exec credential API the kubectl on PATH speaks:
+# client.authentication.k8s.io/v1 from kubectl 1.22 on, v1beta1 before
+# (Debian 12's kubernetes-client is 1.20).
+kube_exec_api() {
+	local minor
+	minor=$(kubectl version --client -o json 2>/dev/null |
+		sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -1)
+	if [ -n "$minor" ] && [ "$minor" -lt 22 ]; then
+		echo client.authentication.k8s.io/v1beta1
+	else
+		echo client.authentication.k8s.io/v1
+	fi
+}

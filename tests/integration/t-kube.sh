@@ -34,22 +34,27 @@ kubeconfig() {	# kubeconfig API-VERSION PROFILE OUT
 }
 V1=client.authentication.k8s.io/v1
 V1B=client.authentication.k8s.io/v1beta1
-kubeconfig "$V1" "$P" "$T/kc-v1"
+# kc-new: the newest exec API the kubectl on PATH speaks (v1 from 1.22 on;
+# Debian 12's kubectl 1.20 speaks v1beta1 only); agentcred's own v1
+# answers are checked directly below whatever kubectl is installed
+KV=$(kube_exec_api)
+kubeconfig "$KV" "$P" "$T/kc-new"
 kubeconfig "$V1B" "$P" "$T/kc-v1beta1"
 t_contains "kubeconfig v1beta1 made" "$(cat "$T/kc-v1beta1")" "apiVersion: $V1B"
-t_contains "kubeconfig has our server" "$(cat "$T/kc-v1")" "server: $URL_k"
+t_contains "kubeconfig has our server" "$(cat "$T/kc-new")" "server: $URL_k"
+t_contains "kubeconfig for kubectl's newest exec API" "$(cat "$T/kc-new")" "apiVersion: $KV"
 
-# ---- v1
-t_ok "kubectl get --raw / (v1)" kubectl --kubeconfig "$T/kc-v1" get --raw /
-t_contains "v1: server answered" "$OUT" '"/version"'
+# ---- the newest exec API (v1 with kubectl >= 1.22)
+t_ok "kubectl get --raw / (${KV##*/})" kubectl --kubeconfig "$T/kc-new" get --raw /
+t_contains "${KV##*/}: server answered" "$OUT" '"/version"'
 TOK1=$(emu_state k 's["tokens"][-1]')
-t_eq "v1: the API server saw the issued token" "$TOK1" "$(emu_state k 's["kube_seen"][-1]')"
-t_eq "v1: one plugin run" 1 "$(runs)"
+t_eq "${KV##*/}: the API server saw the issued token" "$TOK1" "$(emu_state k 's["kube_seen"][-1]')"
+t_eq "${KV##*/}: one plugin run" 1 "$(runs)"
 
 # ---- v1beta1 and more commands: still one token request
 t_ok "kubectl get --raw / (v1beta1)" kubectl --kubeconfig "$T/kc-v1beta1" get --raw /
 t_contains "v1beta1: server answered" "$OUT" '"/version"'
-t_ok "kubectl get --raw /version" kubectl --kubeconfig "$T/kc-v1" get --raw /version
+t_ok "kubectl get --raw /version" kubectl --kubeconfig "$T/kc-new" get --raw /version
 t_contains "version answered" "$OUT" "agentcred-emu"
 t_ok "kubectl get --raw /healthz" kubectl --kubeconfig "$T/kc-v1beta1" get --raw /healthz
 t_eq "one plugin run per kubectl command" 4 "$(runs)"
@@ -109,7 +114,7 @@ t_exit "no profile name: exit 2" 2 "$AC" kube
 # ---- failure surfaced through kubectl: wrong secret → exit 4 and our line
 P3="kubebad-$UNIQ"
 t_ok "profile add (wrong secret)" profile_cc "$P3" "$URL_k/oauth/token" wrong-secret
-kubeconfig "$V1" "$P3" "$T/kc-bad"
+kubeconfig "$KV" "$P3" "$T/kc-bad"
 run kubectl --kubeconfig "$T/kc-bad" get --raw /
 t_eq "kubectl fails when no token can be had" 1 "$RC"
 t_contains "kubectl reports our exit code" "$ERR" "exit code 4"
@@ -118,18 +123,18 @@ t_contains "kubectl shows our one-line reason" "$ERR" "agentcred: $P3:"
 # ---- the API server drops the token; forget makes kubectl get a fresh one
 N=$(emu_count k /oauth/token)
 emu_curl k /emu/revoke -X POST >/dev/null
-run kubectl --kubeconfig "$T/kc-v1" get --raw /
+run kubectl --kubeconfig "$T/kc-new" get --raw /
 t_eq "revoked token: kubectl fails" 1 "$RC"
 t_contains "revoked token: Unauthorized" "$ERR" "Unauthorized"
 t_eq "still no new token request (the cache serves the old one)" "$N" "$(emu_count k /oauth/token)"
 t_ok "forget" "$AC" forget "$P"
-t_ok "kubectl after forget" kubectl --kubeconfig "$T/kc-v1" get --raw /
+t_ok "kubectl after forget" kubectl --kubeconfig "$T/kc-new" get --raw /
 TOK2=$(emu_state k 's["kube_seen"][-1]')
 t_eq "after forget: one more token request" $((N + 1)) "$(emu_count k /oauth/token)"
 t_not_contains "after forget: a fresh token" "$TOK1" "$TOK2"
 
 # ---- no token in kubectl's verbose log (it logs headers before exec adds them)
-kubectl --kubeconfig "$T/kc-v1" -v=8 get --raw / >"$T/v8.log" 2>&1
+kubectl --kubeconfig "$T/kc-new" -v=8 get --raw / >"$T/v8.log" 2>&1
 t_contains "-v=8 log has the request" "$(cat "$T/v8.log")" "GET $URL_k/"
 assert_no_secret "no token in kubectl -v=8 output" "$T/v8.log" "$TOK1" "$TOK2"
 t_done
