@@ -212,6 +212,7 @@ enum ac_err oauth_parse_response(long status, const char *body, size_t len,
 {
 	cJSON *root = NULL;
 	enum ac_err err;
+	const char *why = NULL;
 
 	memset(out, 0, sizeof(*out));
 	/* no stale error from an earlier request of the same run */
@@ -225,8 +226,11 @@ enum ac_err oauth_parse_response(long status, const char *body, size_t len,
 		return ac_fail(AC_NETWORK, "the token endpoint failed (HTTP %ld) — try again later",
 			       status);
 	if (body && len)
-		root = cJSON_ParseWithLength(body, len);
-	if (status >= 400 && json_string(root, "error"))
+		root = json_parse_strict(body, len, 0, &why);
+	if (!root && why)
+		err = ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld with JSON that %s — check the token URL",
+			      status, why);
+	else if (status >= 400 && json_string(root, "error"))
 		err = parse_rejection(status, root);
 	else if (status >= 400)
 		err = ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld without an OAuth error — check the token URL",

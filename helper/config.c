@@ -469,11 +469,14 @@ static enum ac_err parse_profile(struct profile *p, const cJSON *obj)
 
 enum ac_err config_parse(struct config *cfg, const char *text, size_t len)
 {
-	cJSON *root = json_parse_whole(text, len);
+	const char *why;
+	cJSON *root = json_parse_strict(text, len, 0, &why);
 	const cJSON *it, *profiles = NULL;
 	enum ac_err err = AC_OK;
 	const char *path = cfg->path ? cfg->path : "config";
 
+	if (!root && why)
+		return ac_fail(AC_USAGE, "%s %s — fix it", path, why);
 	if (!root)
 		return ac_fail(AC_USAGE, "%s is not valid JSON — fix it or remove it", path);
 	if (!cJSON_IsObject(root)) {

@@ -304,9 +304,9 @@ static enum ac_err parse(const struct location *loc, const char *text,
 	}
 	if (memchr(text, '\0', len))
 		return corrupt(loc, "it contains a NUL byte");
-	*root = cJSON_ParseWithLength(text, len);
+	*root = json_parse_strict(text, len, 0, &why);
 	if (!*root)
-		return corrupt(loc, "not valid JSON, perhaps truncated");
+		return corrupt(loc, why ? why : "not valid JSON, perhaps truncated");
 	if ((why = validate(*root))) {
 		cJSON_Delete(*root);
 		*root = NULL;
