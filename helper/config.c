@@ -397,18 +397,17 @@ void config_set_path_override(const char *path)
 char *config_default_path(void)
 {
 	const char *env = getenv("AGENTCRED_CONFIG");
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
 	struct sbuf sb = SBUF_INIT;
 
 	if (path_override)
 		return xstrdup(path_override);
 	if (env && *env)
 		return xstrdup(env);
-	if (xdg && *xdg == '/')
-		sbuf_addf(&sb, "%s/agentcred/config.json", xdg);
-	else
-		sbuf_addf(&sb, "%s/.config/agentcred/config.json", home && *home ? home : ".");
+	/* never relative to the working directory: see user_home() */
+	if (xdg_dir("XDG_CONFIG_HOME", ".config", "agentcred/config.json", &sb)) {
+		sbuf_release(&sb);
+		return NULL;
+	}
 	return sbuf_detach(&sb, NULL);
 }
 
@@ -547,6 +546,8 @@ enum ac_err config_load(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->kernel_cache = 1;
 	cfg->path = config_default_path();
+	if (!cfg->path)
+		return AC_USAGE;
 	err = read_file_limited(cfg->path, MAX_CONFIG, "config file", &text, &len);
 	if (err == AC_NOTFOUND) {
 		ac_clear();

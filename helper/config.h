@@ -82,7 +82,11 @@ struct config {
 	size_t nprofiles;
 };
 
-/* The config path: --config, else $AGENTCRED_CONFIG, else XDG default. */
+/*
+ * The config path: --config, else $AGENTCRED_CONFIG, else XDG default
+ * (under the passwd home when HOME is unset; NULL with the error recorded
+ * when there is no home at all — never the working directory).
+ */
 void config_set_path_override(const char *path);
 char *config_default_path(void);
 

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <strings.h>
 #include <stdlib.h>
@@ -173,6 +174,38 @@ struct cJSON *json_parse_strict(const char *text, size_t len, unsigned flags,
 struct cJSON *json_parse_whole(const char *text, size_t len)
 {
 	return json_parse_strict(text, len, 0, NULL);
+}
+
+enum ac_err user_home(const char **home)
+{
+	const char *h = getenv("HOME");
+
+	if (!h || h[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+
+		h = pw ? pw->pw_dir : NULL;
+	}
+	if (!h || h[0] != '/')
+		return ac_fail(AC_USAGE, "no home directory: $HOME is not an absolute path and the passwd entry of uid %ld has none — set HOME",
+			       (long)getuid());
+	*home = h;
+	return AC_OK;
+}
+
+enum ac_err xdg_dir(const char *var, const char *fallback, const char *sub,
+		    struct sbuf *out)
+{
+	const char *base = getenv(var);
+	enum ac_err err;
+
+	if (base && base[0] == '/') {
+		sbuf_addf(out, "%s/%s", base, sub);
+		return AC_OK;
+	}
+	if ((err = user_home(&base)))
+		return err;
+	sbuf_addf(out, "%s/%s/%s", base, fallback, sub);
+	return AC_OK;
 }
 
 void form_escape(struct sbuf *sb, const char *s)

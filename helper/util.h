@@ -37,6 +37,18 @@ struct cJSON *json_parse_strict(const char *text, size_t len, unsigned flags,
 				const char **why);
 struct cJSON *json_parse_whole(const char *text, size_t len);
 
+/*
+ * Paths come from the user's environment or account, never from the
+ * working directory (a helper runs inside whatever repository git or
+ * kubectl is in).  user_home(): $HOME when it is absolute, else the passwd
+ * entry's home; neither is AC_USAGE saying so.  xdg_dir(): "$var/sub" when
+ * $var is absolute, else "HOME/fallback/sub" (e.g. XDG_CONFIG_HOME,
+ * ".config", "agentcred"), appended to out.
+ */
+enum ac_err user_home(const char **home);
+enum ac_err xdg_dir(const char *var, const char *fallback, const char *sub,
+		    struct sbuf *out);
+
 /* application/x-www-form-urlencoded: "key=value" pairs joined by '&'. */
 void form_escape(struct sbuf *sb, const char *s);
 void form_add(struct sbuf *sb, const char *key, const char *value);
