@@ -333,6 +333,11 @@ enum ac_err profile_validate(const struct profile *p)
 			return ac_fail(AC_USAGE, "profile %s: key %s does not apply to type %s",
 				       p->name, profile_keys[i].name,
 				       profile_type_name(p->type));
+	/* read by kubectl/git-spawned processes whose cwd varies: a relative
+	 * ca_file would let the repository at hand choose the trust anchors */
+	if (p->ca_file && p->ca_file[0] != '/')
+		return ac_fail(AC_USAGE, "profile %s: ca_file must be an absolute path",
+			       p->name);
 	switch (p->type) {
 	case PT_CLIENT_CREDENTIALS:
 		if ((err = require(p, p->token_url, "token-url")) ||

@@ -415,6 +415,8 @@ int main(void)
 	    "\"token_url\" twice");
 	bad("{\"profiles\":{\"p\":{\"type\":\"client-credentials\",\"token_url\":\"https://a.example\\u0000.evil\"}}}",
 	    "NUL");
+	bad("{\"profiles\":{\"p\":{\"type\":\"client-credentials\",\"token_url\":\"https://a.example\",\"client_id\":\"c\",\"ca_file\":\"ca.pem\"}}}",
+	    "ca_file must be an absolute path");
 	test_names();
 	test_required();
 	test_set_key();
