@@ -293,7 +293,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 	struct http_response resp;
 	const char **hdrs;
 	char host[256];
-	long long deadline, left;
+	long long deadline, left, sent;
 	enum ac_err err;
 	size_t i;
 	int attempt;
@@ -330,6 +330,9 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 		}
 		req.timeout_ms = (long)left;
 		req.connect_timeout_ms = CONNECT_MS;
+		/* expires_in counts from when the server answered, which is
+		 * after we asked: count from the asking, never past its expiry */
+		sent = now_seconds();
 		err = http_perform(&req, &resp);
 		if (err) {
 			if (err == AC_NETWORK && resp.timed_out &&
@@ -363,7 +366,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 			continue;
 		}
 		err = oauth_parse_response(resp.status, resp.body, resp.body_len,
-					   now_seconds(), out);
+					   sent, out);
 		http_response_release(&resp);
 		if (err) {
 			if (ac_oauth_error())
