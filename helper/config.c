@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -746,4 +748,51 @@ out:
 		close(fd);
 	free(text);
 	return err;
+}
+
+/*
+ * Writers of config.json (profile add/remove/import) read, change and
+ * replace it: two at once would each drop the other's change.  They hold
+ * an flock on config.json.lock beside it from before the read until they
+ * exit; readers need none (the file is replaced atomically).
+ */
+#define CONFIG_LOCK_WAIT_MS 10000
+
+enum ac_err config_lock(void)
+{
+	static int lockfd = -1;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	char *path = config_default_path();
+	int waited = 0;
+	enum ac_err err;
+
+	if (!path)
+		return AC_USAGE;
+	if (lockfd >= 0 || (err = mkdir_parents(path))) {
+		free(path);
+		return lockfd >= 0 ? AC_OK : err;
+	}
+	path = xrealloc(path, strlen(path) + 6);
+	strcat(path, ".lock");
+	lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (lockfd < 0) {
+		err = ac_fail(AC_USAGE, "cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return err;
+	}
+	while (flock(lockfd, LOCK_EX | LOCK_NB)) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= CONFIG_LOCK_WAIT_MS) {
+			err = ac_fail(AC_FAIL, errno == EWOULDBLOCK ?
+				      "another agentcred has been changing %s for 10 s — try again" :
+				      "cannot lock %s", path);
+			close(lockfd);
+			lockfd = -1;
+			free(path);
+			return err;
+		}
+		nanosleep(&nap, NULL);
+		waited += 10;
+	}
+	free(path);
+	return AC_OK;
 }

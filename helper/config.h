@@ -90,6 +90,13 @@ struct config {
 void config_set_path_override(const char *path);
 char *config_default_path(void);
 
+/*
+ * For a command that changes config.json: an exclusive lock, held until the
+ * process exits, taken before config_load() so that two writers never drop
+ * each other's changes.  Bounded wait.
+ */
+enum ac_err config_lock(void);
+
 /* Load; a missing file is an empty config.  Errors are AC_USAGE. */
 enum ac_err config_load(struct config *cfg);
 enum ac_err config_parse(struct config *cfg, const char *text, size_t len);

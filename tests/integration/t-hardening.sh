@@ -112,4 +112,23 @@ t_eq "...and no warning" "" "$ERR"
 t_ok "...the lock file is under \$XDG_CACHE_HOME/agentcred/locks" \
 	sh -c "ls '$XDG_CACHE_HOME/agentcred/locks/'*.lock"
 
+# ---- found by the soak: concurrent profile adds dropped each other's
+pids=()
+for i in $(seq 16); do
+	cc "many-$i-$UNIQ" "$URL_good" >/dev/null 2>&1 &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+run "$AC" profile list
+t_eq "16 concurrent profile adds: all 16 profiles kept" 16 "$(grep -c "many-.*-$UNIQ" <<<"$OUT")"
+
+# ---- found by the soak: curl mode leaked libcurl's sockets into curl
+printf '#!/bin/bash\nfor f in /proc/$$/fd/*; do readlink "$f"; done\n' >"$T/fakecurl"
+chmod 755 "$T/fakecurl"
+C=curl-$UNIQ
+cc "$C" "$URL_good"
+run env AGENTCRED_CURL="$T/fakecurl" "$AC" curl "$C" -- https://api.example/
+t_eq "curl mode after a token request: exit 0" 0 "$RC"
+t_not_contains "...no socket of ours reaches curl" "$OUT" "socket:"
+
 t_done
