@@ -42,7 +42,7 @@ int jwt_payload_exp(const char *token, long long *exp)
 
 	if (jwt_payload(token, &payload))
 		return -1;
-	root = cJSON_ParseWithLength(payload.buf, payload.len);
+	root = json_parse_whole(payload.buf, payload.len);
 	sbuf_release(&payload);
 	if (!root)
 		return -1;

@@ -214,6 +214,7 @@ enum ac_err oauth_parse_response(long status, const char *body, size_t len,
 {
 	cJSON *root = NULL;
 	enum ac_err err;
+	const char *why = NULL;
 
 	memset(out, 0, sizeof(*out));
 	/* no stale error from an earlier request of the same run */
@@ -227,8 +228,11 @@ enum ac_err oauth_parse_response(long status, const char *body, size_t len,
 		return ac_fail(AC_NETWORK, "the token endpoint failed (HTTP %ld) — try again later",
 			       status);
 	if (body && len)
-		root = cJSON_ParseWithLength(body, len);
-	if (status >= 400 && json_string(root, "error"))
+		root = json_parse_strict(body, len, 0, &why);
+	if (!root && why)
+		err = ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld with JSON that %s — check the token URL",
+			      status, why);
+	else if (status >= 400 && json_string(root, "error"))
 		err = parse_rejection(status, root);
 	else if (status >= 400)
 		err = ac_fail(AC_NETWORK, "the token endpoint answered HTTP %ld without an OAuth error — check the token URL",
@@ -325,7 +329,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 	struct http_response resp;
 	const char **hdrs;
 	char host[256];
-	long long deadline, left;
+	long long deadline, left, sent;
 	enum ac_err err;
 	size_t i;
 	int attempt;
@@ -363,6 +367,9 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 		}
 		req.timeout_ms = (long)left;
 		req.connect_timeout_ms = CONNECT_MS;
+		/* expires_in counts from when the server answered, which is
+		 * after we asked: count from the asking, never past its expiry */
+		sent = now_seconds();
 		err = http_perform(&req, &resp);
 		{
 			struct oauth_attempt a = {
@@ -398,7 +405,7 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 			}
 		}
 		err = oauth_parse_response(resp.status, resp.body, resp.body_len,
-					   now_seconds(), out);
+					   sent, out);
 		http_response_release(&resp);
 		if (err) {
 			if (ac_oauth_error())

@@ -42,11 +42,14 @@ enum ac_err sap_key_parse(const char *text, size_t len, struct sap_key *key)
 	const char *id, *secret, *url, *api;
 	char host[256];
 	enum ac_err err = AC_OK;
+	const char *why;
 
 	memset(key, 0, sizeof(*key));
 	if (len > SAPKEY_MAX)
 		return ac_fail(AC_USAGE, "the service key is larger than %d bytes", SAPKEY_MAX);
-	root = json_parse_whole(text, len);
+	root = json_parse_strict(text, len, 0, &why);
+	if (!root && why)
+		return ac_fail(AC_USAGE, "the service key %s — download it again from SAP BTP cockpit", why);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return ac_fail(AC_USAGE, "the service key is not a JSON object — download it again from SAP BTP cockpit");

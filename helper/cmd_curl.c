@@ -14,8 +14,11 @@
  *    a short-lived writer process (orphaned, so curl never has to reap it)
  *    feeds it, because writing more than the pipe holds before curl starts
  *    reading would block forever;
+ *  - curl inherits the config pipe and the descriptors our caller gave us,
+ *    nothing we or a library opened (libcurl's sockets of a token request);
  *  - $AGENTCRED_CURL names the curl binary (tests), else "curl" on $PATH.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -122,6 +125,50 @@ static enum ac_err feed_pipe(int wfd, int rfd, const struct sbuf *text)
 	return AC_OK;
 }
 
+/*
+ * Descriptors: those open when curl mode started are the caller's and go
+ * to curl as they are (curl -d @/dev/fd/5 may need one); any other one was
+ * opened by us or a library (libcurl's connection and wakeup sockets stay
+ * open after a token request) and must not leak into curl.
+ */
+#define FD_TRACKED 1024
+
+static void fds_inherited(unsigned char *inherited)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	memset(inherited, 1, FD_TRACKED);	/* without /proc: keep all */
+	if (!d)
+		return;
+	memset(inherited, 0, FD_TRACKED);
+	while ((de = readdir(d))) {
+		long fd = strtol(de->d_name, NULL, 10);
+
+		if (de->d_name[0] != '.' && fd >= 0 && fd < FD_TRACKED && fd != dirfd(d))
+			inherited[fd] = 1;
+	}
+	closedir(d);
+}
+
+static void cloexec_ours(const unsigned char *inherited, int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		long fd = strtol(de->d_name, NULL, 10);
+
+		if (de->d_name[0] == '.' || fd <= 2 || fd == keep || fd == dirfd(d) ||
+		    (fd < FD_TRACKED && inherited[fd]))
+			continue;
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 /* curl's own test (tool_operate.c): a first argument starting "-q". */
 static int is_disable(const char *a)
 {
@@ -136,8 +183,10 @@ enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
 	char *curl = getenv("AGENTCRED_CURL");
 	char fdpath[32], **args;
 	int fds[2], n = 0, i;
+	unsigned char inherited[FD_TRACKED];
 	enum ac_err err;
 
+	fds_inherited(inherited);
 	if ((err = token_args_parse(argc, argv, TA_SCOPE | TA_USER | TA_DASHDASH, USAGE_CURL, &o)))
 		return err;
 	if ((err = config_text(cfg, &o, &text))) {
@@ -167,7 +216,8 @@ enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
 		close(fds[0]);
 		return err;
 	}
-	/* The read end alone survives exec. */
+	/* The read end alone (with the caller's own descriptors) survives exec. */
+	cloexec_ours(inherited, fds[0]);
 	if (fcntl(fds[0], F_SETFD, 0) < 0) {
 		close(fds[0]);
 		return ac_fail(AC_FAIL, "cannot pass the config pipe to curl: %s", strerror(errno));

@@ -23,11 +23,13 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "dockerproto.h"
+#include "lib/log.h"
 #include "lib/secmem.h"
 #include "lib/util.h"
 
@@ -53,6 +55,24 @@ static struct profile *docker_profile(struct config *cfg, const char *server_url
 
 	sec_free(host);
 	return p;
+}
+
+/*
+ * May the profile's token go to this server?  A bare host or https:// is
+ * TLS (docker talks plain http only to registries the daemon lists as
+ * insecure, and then the URL it asks about says http://); http:// only to
+ * loopback: never a bearer token in clear text off this machine.
+ */
+static int token_may_go(const char *server_url)
+{
+	const char *sep = strstr(server_url, "://");
+	char host[256];
+
+	if (!sep || !strncasecmp(server_url, "https://", 8))
+		return 1;
+	if (strncasecmp(server_url, "http://", 7))
+		return 0;
+	return !url_host(server_url, host, sizeof(host)) && host_is_loopback(host);
 }
 
 static enum ac_err write_cred(const struct docker_cred *c)
@@ -124,6 +144,11 @@ static enum ac_err docker_get(struct config *cfg)
 	if ((err = read_server(&server)))
 		return err;
 	p = docker_profile(cfg, server);
+	if (p && !token_may_go(server)) {
+		log_warn("agentcred: not sending profile %s's token to %s: plain http is for loopback hosts only",
+			 p->name, server);
+		p = NULL;	/* like git: only a credential docker stored itself */
+	}
 	if (p) {
 		err = profile_get(p, server);
 		goto out;

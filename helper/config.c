@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -333,6 +335,11 @@ enum ac_err profile_validate(const struct profile *p)
 			return ac_fail(AC_USAGE, "profile %s: key %s does not apply to type %s",
 				       p->name, profile_keys[i].name,
 				       profile_type_name(p->type));
+	/* read by kubectl/git-spawned processes whose cwd varies: a relative
+	 * ca_file would let the repository at hand choose the trust anchors */
+	if (p->ca_file && p->ca_file[0] != '/')
+		return ac_fail(AC_USAGE, "profile %s: ca_file must be an absolute path",
+			       p->name);
 	switch (p->type) {
 	case PT_CLIENT_CREDENTIALS:
 		if ((err = require(p, p->token_url, "token-url")) ||
@@ -397,18 +404,17 @@ void config_set_path_override(const char *path)
 char *config_default_path(void)
 {
 	const char *env = getenv("AGENTCRED_CONFIG");
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
 	struct sbuf sb = SBUF_INIT;
 
 	if (path_override)
 		return xstrdup(path_override);
 	if (env && *env)
 		return xstrdup(env);
-	if (xdg && *xdg == '/')
-		sbuf_addf(&sb, "%s/agentcred/config.json", xdg);
-	else
-		sbuf_addf(&sb, "%s/.config/agentcred/config.json", home && *home ? home : ".");
+	/* never relative to the working directory: see user_home() */
+	if (xdg_dir("XDG_CONFIG_HOME", ".config", "agentcred/config.json", &sb)) {
+		sbuf_release(&sb);
+		return NULL;
+	}
 	return sbuf_detach(&sb, NULL);
 }
 
@@ -469,11 +475,14 @@ static enum ac_err parse_profile(struct profile *p, const cJSON *obj)
 
 enum ac_err config_parse(struct config *cfg, const char *text, size_t len)
 {
-	cJSON *root = json_parse_whole(text, len);
+	const char *why;
+	cJSON *root = json_parse_strict(text, len, 0, &why);
 	const cJSON *it, *profiles = NULL;
 	enum ac_err err = AC_OK;
 	const char *path = cfg->path ? cfg->path : "config";
 
+	if (!root && why)
+		return ac_fail(AC_USAGE, "%s %s — fix it", path, why);
 	if (!root)
 		return ac_fail(AC_USAGE, "%s is not valid JSON — fix it or remove it", path);
 	if (!cJSON_IsObject(root)) {
@@ -544,6 +553,8 @@ enum ac_err config_load(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->kernel_cache = 1;
 	cfg->path = config_default_path();
+	if (!cfg->path)
+		return AC_USAGE;
 	err = read_file_limited(cfg->path, MAX_CONFIG, "config file", &text, &len);
 	if (err == AC_NOTFOUND) {
 		ac_clear();
@@ -737,4 +748,51 @@ out:
 		close(fd);
 	free(text);
 	return err;
+}
+
+/*
+ * Writers of config.json (profile add/remove/import) read, change and
+ * replace it: two at once would each drop the other's change.  They hold
+ * an flock on config.json.lock beside it from before the read until they
+ * exit; readers need none (the file is replaced atomically).
+ */
+#define CONFIG_LOCK_WAIT_MS 10000
+
+enum ac_err config_lock(void)
+{
+	static int lockfd = -1;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	char *path = config_default_path();
+	int waited = 0;
+	enum ac_err err;
+
+	if (!path)
+		return AC_USAGE;
+	if (lockfd >= 0 || (err = mkdir_parents(path))) {
+		free(path);
+		return lockfd >= 0 ? AC_OK : err;
+	}
+	path = xrealloc(path, strlen(path) + 6);
+	strcat(path, ".lock");
+	lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (lockfd < 0) {
+		err = ac_fail(AC_USAGE, "cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return err;
+	}
+	while (flock(lockfd, LOCK_EX | LOCK_NB)) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= CONFIG_LOCK_WAIT_MS) {
+			err = ac_fail(AC_FAIL, errno == EWOULDBLOCK ?
+				      "another agentcred has been changing %s for 10 s — try again" :
+				      "cannot lock %s", path);
+			close(lockfd);
+			lockfd = -1;
+			free(path);
+			return err;
+		}
+		nanosleep(&nap, NULL);
+		waited += 10;
+	}
+	free(path);
+	return AC_OK;
 }

@@ -83,9 +83,20 @@ struct config {
 	size_t nprofiles;
 };
 
-/* The config path: --config, else $AGENTCRED_CONFIG, else XDG default. */
+/*
+ * The config path: --config, else $AGENTCRED_CONFIG, else XDG default
+ * (under the passwd home when HOME is unset; NULL with the error recorded
+ * when there is no home at all — never the working directory).
+ */
 void config_set_path_override(const char *path);
 char *config_default_path(void);
+
+/*
+ * For a command that changes config.json: an exclusive lock, held until the
+ * process exits, taken before config_load() so that two writers never drop
+ * each other's changes.  Bounded wait.
+ */
+enum ac_err config_lock(void);
 
 /* Load; a missing file is an empty config.  Errors are AC_USAGE. */
 enum ac_err config_load(struct config *cfg);

@@ -77,8 +77,12 @@ enum ac_err dockerproto_parse_store(const char *buf, size_t len, struct docker_c
 {
 	cJSON *o;
 	enum ac_err err;
+	const char *why;
 
-	o = cJSON_ParseWithLength(buf, len);
+	/* Go matches field names ignoring case: "secret" twice is "Secret" twice */
+	o = json_parse_strict(buf, len, JSON_KEYS_NOCASE, &why);
+	if (!o && why)
+		return ac_fail(AC_USAGE, "the credentials on stdin %s", why);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return ac_fail(AC_USAGE, "the credentials on stdin are not a JSON object — expected {\"ServerURL\",\"Username\",\"Secret\"}");

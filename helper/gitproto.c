@@ -131,9 +131,33 @@ static int key_is(const char *key, size_t klen, const char *name)
 	return strlen(name) == klen && !memcmp(key, name, klen);
 }
 
+/*
+ * Keys git sends at most once.  git itself keeps the last of two, another
+ * reader (a policy wrapper, a log) may keep the first: refuse instead.
+ */
+static const char *const single_keys[] = {
+	"protocol", "host", "path", "username", "password",
+	"oauth_refresh_token", "password_expiry_utc", "url",
+};
+
+static enum ac_err check_once(const char *key, size_t klen, unsigned *seen)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(single_keys); i++)
+		if (key_is(key, klen, single_keys[i])) {
+			if (*seen & (1u << i))
+				return ac_fail(AC_FAIL, "the key \"%s\" appears twice in the credential request — git sends it once",
+					       single_keys[i]);
+			*seen |= 1u << i;
+		}
+	return AC_OK;
+}
+
 enum ac_err gitproto_parse(const char *buf, size_t len, struct git_cred *c)
 {
 	const char *p = buf, *end = buf + len;
+	unsigned seen = 0;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -146,11 +170,17 @@ enum ac_err gitproto_parse(const char *buf, size_t len, struct git_cred *c)
 			break;	/* blank line: end of the request */
 		if (memchr(p, '\0', (size_t)(eol - p)))
 			return ac_fail(AC_FAIL, "a credential line contains a NUL byte — this is not git's credential protocol");
+		/* git strips one CR before the LF (strbuf_getline); one elsewhere
+		 * would end the line for a reader splitting on CR */
+		if (memchr(p, '\r', (size_t)(eol - p)))
+			return ac_fail(AC_FAIL, "a credential line contains a carriage return — this is not git's credential protocol");
 		eq = memchr(p, '=', (size_t)(eol - p));
 		if (!eq)
 			return ac_fail(AC_FAIL, "invalid credential line (no '=') — this is not git's credential protocol");
 		klen = (size_t)(eq - p);
 		vlen = (size_t)(eol - eq - 1);
+		if (check_once(p, klen, &seen))
+			return AC_FAIL;
 		if (key_is(p, klen, "protocol"))
 			set_field(&c->protocol, eq + 1, vlen);
 		else if (key_is(p, klen, "host"))

@@ -35,11 +35,14 @@ enum ac_err json_request_parse(const char *text, size_t len, struct json_request
 {
 	cJSON *o;
 	enum ac_err err;
+	const char *why;
 
 	memset(req, 0, sizeof(*req));
 	if (len > JSON_REQUEST_MAX)
 		return ac_fail(AC_USAGE, "the request is larger than 1 MiB");
-	o = json_parse_whole(text, len);
+	o = json_parse_strict(text, len, 0, &why);
+	if (!o && why)
+		return ac_fail(AC_USAGE, "the request %s — send each field once, without NUL", why);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return ac_fail(AC_USAGE, "the request is not a JSON object — send {\"profile\": \"NAME\"}");

@@ -45,13 +45,16 @@ enum ac_err kube_info_parse(const char *text, size_t len, struct kube_info *out)
 	const cJSON *v, *spec;
 	cJSON *o;
 	enum ac_err err = AC_OK;
+	const char *why;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	if (len > KUBE_INFO_MAX)
 		return ac_fail(AC_USAGE, "KUBERNETES_EXEC_INFO is larger than %d KiB — is it really set by kubectl?",
 			       KUBE_INFO_MAX / 1024);
-	o = json_parse_whole(text, len);
+	o = json_parse_strict(text, len, 0, &why);
+	if (!o && why)
+		return ac_fail(AC_USAGE, "KUBERNETES_EXEC_INFO %s — run agentcred kube from kubectl's exec section", why);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return ac_fail(AC_USAGE, "KUBERNETES_EXEC_INFO is not a JSON object — run agentcred kube from kubectl's exec section");

@@ -3,6 +3,22 @@
  * kernel when the holder dies, so no stale lock can block the next caller;
  * the wait is bounded by polling LOCK_NB against a deadline instead of an
  * alarm, which would interfere with libcurl and GLib.
+ *
+ * Rules:
+ *  - the directory is $XDG_RUNTIME_DIR/agentcred, else
+ *    $XDG_CACHE_HOME/agentcred/locks (~/.cache, the home from $HOME or the
+ *    passwd entry): never a fixed name in a shared directory such as /tmp,
+ *    which another user could create first;
+ *  - nothing is created in a base directory that is not ours (a root run
+ *    with the user's environment kept must not leave root-owned
+ *    directories in the user's runtime directory or home);
+ *  - the lock directory is used only when it is a real directory (not a
+ *    symlink), ours and mode 0700; the lock file is opened through its
+ *    descriptor with O_NOFOLLOW;
+ *  - the lock only saves duplicate token requests: a directory or lock file
+ *    that cannot be used safely costs the single flight (one warning, the
+ *    call goes on unlocked), never the command.  Only the bounded wait for
+ *    another holder is an error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,25 +32,121 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "lib/log.h"
+#include "lib/sbuf.h"
+#include "lib/secmem.h"
 #include "lib/util.h"
 
-static enum ac_err lock_dir(char *dir, size_t len)
+static int warned;
+
+/* One warning per process: the lock is lost, the command goes on. */
+static void unlocked(const char *dir, const char *why)
 {
-	const char *rt = getenv("XDG_RUNTIME_DIR");
+	if (warned++)
+		return;
+	log_warn("agentcred: not using the lock directory %s (%s); going on without the lock, so concurrent calls may each ask the token server — remove it to restore",
+		 dir, why);
+}
+
+/* Directory that exists and is ours (following symlinks: a base may be one). */
+static int is_our_dir(const char *path)
+{
 	struct stat st;
 
-	if (rt && *rt == '/' && !access(rt, W_OK))
-		snprintf(dir, len, "%s/agentcred", rt);
-	else
-		snprintf(dir, len, "/tmp/agentcred-%ld", (long)getuid());
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return ac_fail(AC_FAIL, "cannot create %s: %s", dir, strerror(errno));
-	if (lstat(dir, &st))
-		return ac_fail(AC_FAIL, "cannot use %s: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
-		return ac_fail(AC_FAIL, "%s is not a private directory owned by you — remove it",
-			       dir);
-	return AC_OK;
+	return !stat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid();
+}
+
+/* mkdir -p below base (which exists): each new component 0700. */
+static void make_below(const char *base, const char *path)
+{
+	char *p = xstrdup(path), *s;
+
+	for (s = p + strlen(base) + 1; ; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+
+			*s = '\0';
+			(void)mkdir(p, 0700);
+			if (!c)
+				break;
+			*s = c;
+		}
+	}
+	free(p);
+}
+
+/*
+ * The lock directory path into dir; 0 when one was chosen, -1 (with why)
+ * when there is none we may create.
+ */
+static int choose_dir(struct sbuf *dir, const char **why)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	const char *cache = getenv("XDG_CACHE_HOME");
+	const char *home;
+
+	if (rt && rt[0] == '/' && is_our_dir(rt)) {
+		sbuf_addf(dir, "%s/agentcred", rt);
+		make_below(rt, dir->buf);
+		return 0;
+	}
+	if (cache && cache[0] == '/') {
+		sbuf_addf(dir, "%s/agentcred/locks", cache);
+		(void)mkdir(cache, 0700);	/* a missing one, as XDG says */
+		if (!is_our_dir(cache)) {
+			*why = "$XDG_CACHE_HOME is not a directory of yours";
+			return -1;
+		}
+		make_below(cache, dir->buf);
+		return 0;
+	}
+	if (user_home(&home)) {
+		ac_clear();
+		*why = "no home directory";
+		sbuf_addstr(dir, "(none)");
+		return -1;
+	}
+	sbuf_addf(dir, "%s/.cache/agentcred/locks", home);
+	if (!is_our_dir(home)) {
+		*why = "the home directory is not yours";
+		return -1;
+	}
+	make_below(home, dir->buf);
+	return 0;
+}
+
+/* Descriptor of the lock directory, or -1 after the one warning. */
+static int open_lock_dir(void)
+{
+	struct sbuf dir = SBUF_INIT;
+	const char *why = NULL;
+	struct stat st;
+	int fd = -1;
+
+	if (choose_dir(&dir, &why))
+		goto unusable;
+	fd = open(dir.buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		why = errno == ELOOP || errno == ENOTDIR ?
+		      "it is a symlink or not a directory" : strerror(errno);
+		goto unusable;
+	}
+	if (fstat(fd, &st) || st.st_uid != getuid()) {
+		why = "it is not owned by you";
+		goto unusable;
+	}
+	if (st.st_mode & 077) {
+		why = "others may enter it: it is not mode 0700";
+		goto unusable;
+	}
+	sbuf_release(&dir);
+	return fd;
+unusable:
+	if (fd >= 0)
+		close(fd);
+	unlocked(dir.buf, why);
+	sbuf_release(&dir);
+	return -1;
 }
 
 static long long monotonic_ms(void)
@@ -47,22 +159,26 @@ static long long monotonic_ms(void)
 
 enum ac_err lock_acquire(const char *hexkey, long timeout_seconds, int *fdp)
 {
-	char dir[PATH_MAX - 80], path[PATH_MAX];
+	char name[80];
 	long long deadline = monotonic_ms() + timeout_seconds * 1000;
 	struct timespec nap = { 0, 5 * 1000 * 1000 };
-	enum ac_err err;
-	int fd;
+	int dirfd, fd;
 
-	if ((err = lock_dir(dir, sizeof(dir))))
-		return err;
-	snprintf(path, sizeof(path), "%s/%.64s.lock", dir, hexkey);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ac_fail(AC_FAIL, "cannot open lock %s: %s", path, strerror(errno));
+	*fdp = -1;
+	if ((dirfd = open_lock_dir()) < 0)
+		return AC_OK;
+	snprintf(name, sizeof(name), "%.64s.lock", hexkey);
+	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	close(dirfd);
+	if (fd < 0) {
+		unlocked(name, strerror(errno));
+		return AC_OK;
+	}
 	while (flock(fd, LOCK_EX | LOCK_NB)) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
+			unlocked(name, strerror(errno));
 			close(fd);
-			return ac_fail(AC_FAIL, "cannot lock %s: %s", path, strerror(errno));
+			return AC_OK;
 		}
 		if (monotonic_ms() >= deadline) {
 			close(fd);

@@ -20,7 +20,8 @@
 
 enum cmd_flags {
 	NEEDS_CONFIG = 1,	/* load config.json first */
-	DOCKER_EXIT = 2		/* every failure exits 1, its message on stdout */
+	DOCKER_EXIT = 2,	/* every failure exits 1, its message on stdout */
+	CONFIG_WRITE = 4	/* may change config.json: lock it before loading */
 };
 
 struct command {
@@ -33,7 +34,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "profile", cmd_profile, NEEDS_CONFIG,
+	{ "profile", cmd_profile, NEEDS_CONFIG | CONFIG_WRITE,
 	  "profile add NAME --type TYPE [--KEY VALUE ...] | import-sap-key NAME FILE [--resource-group G] [--ca-file F] | list | show NAME | remove NAME",
 	  "manage profiles (secrets go to the keyring, settings to config.json)",
 	  "\nprofile add: every config key is an option, dashes for underscores\n"
@@ -210,6 +211,10 @@ int main(int argc, char **argv)
 		i = 0;	/* multi-call: argv[0] is the command */
 	}
 
+	if ((cmd->flags & CONFIG_WRITE) && i + 1 < argc &&
+	    strcmp(argv[i + 1], "list") && strcmp(argv[i + 1], "show") &&
+	    (err = config_lock()))
+		goto out;
 	if (cmd->flags & NEEDS_CONFIG) {
 		err = config_load(&cfg);
 		if (err)

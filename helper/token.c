@@ -53,7 +53,7 @@ void token_to_json(const struct token *t, struct sbuf *out)
 
 enum ac_err token_from_json(const char *s, size_t len, struct token *t)
 {
-	cJSON *o = len <= MAX_TOKEN_JSON ? cJSON_ParseWithLength(s, len) : NULL;
+	cJSON *o = len <= MAX_TOKEN_JSON ? json_parse_whole(s, len) : NULL;
 	const cJSON *at, *tt, *ea, *oa;
 	enum ac_err err = AC_OK;
 

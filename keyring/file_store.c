@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +88,6 @@ static void location_release(struct location *loc)
 
 static enum ac_err locate(struct location *loc)
 {
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
-
 	memset(loc, 0, sizeof(*loc));
 	if (override_path) {
 		const char *slash = strrchr(override_path, '/');
@@ -106,17 +102,12 @@ static enum ac_err locate(struct location *loc)
 			sbuf_addstr(&loc->base, slash + 1);
 		}
 	} else {
-		if (xdg && xdg[0] == '/') {
-			sbuf_addf(&loc->dir, "%s/agentcred", xdg);
-		} else {
-			if (!home || home[0] != '/') {
-				struct passwd *pw = getpwuid(getuid());
+		enum ac_err err = xdg_dir("XDG_DATA_HOME", ".local/share", "agentcred",
+					  &loc->dir);
 
-				home = pw ? pw->pw_dir : NULL;
-			}
-			if (!home || home[0] != '/')
-				return ac_fail(AC_KEYRING, "cannot place the file store: neither $XDG_DATA_HOME nor $HOME is an absolute path — set one of them");
-			sbuf_addf(&loc->dir, "%s/.local/share/agentcred", home);
+		if (err) {
+			location_release(loc);
+			return err;
 		}
 		sbuf_addstr(&loc->base, "secrets.json");
 	}
@@ -319,9 +310,9 @@ static enum ac_err parse(const struct location *loc, const char *text,
 	}
 	if (memchr(text, '\0', len))
 		return corrupt(loc, "it contains a NUL byte");
-	*root = cJSON_ParseWithLength(text, len);
+	*root = json_parse_strict(text, len, 0, &why);
 	if (!*root)
-		return corrupt(loc, "not valid JSON, perhaps truncated");
+		return corrupt(loc, why ? why : "not valid JSON, perhaps truncated");
 	if ((why = validate(*root))) {
 		cJSON_Delete(*root);
 		*root = NULL;

@@ -2,6 +2,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,18 +62,150 @@ enum ac_err read_file_limited(const char *path, size_t max, const char *what,
 	return err;
 }
 
-struct cJSON *json_parse_whole(const char *text, size_t len)
+/*
+ * Does the text hold a string with \u0000 (or a raw NUL)?  cJSON ends its
+ * C strings there, so "a\u0000x" would read as "a" here and as four
+ * characters in another parser.  Called only on text cJSON accepted, so
+ * quotes and escapes are well formed.
+ */
+static int json_has_nul(const char *text, size_t len)
 {
-	const char *end = NULL;
+	size_t i;
+	int in_str = 0;
+
+	if (memchr(text, '\0', len))
+		return 1;
+	for (i = 0; i < len; i++) {
+		if (text[i] == '"') {
+			in_str = !in_str;
+		} else if (in_str && text[i] == '\\' && i + 1 < len) {
+			if (text[i + 1] == 'u' && i + 5 < len &&
+			    !memcmp(text + i + 2, "0000", 4))
+				return 1;
+			i++;	/* skip the escaped character */
+		}
+	}
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int key_casecmp(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key twice among one object's members; the key, or NULL. */
+static const char *json_dup_key(const cJSON *o, unsigned flags)
+{
+	const cJSON *c;
+	const char **keys = NULL, *dup = NULL;
+	size_t n = 0, i;
+
+	if (cJSON_IsObject(o)) {
+		for (c = o->child; c; c = c->next)
+			n++;
+		if (n > 1) {
+			int (*cmp)(const void *, const void *) =
+				flags & JSON_KEYS_NOCASE ? key_casecmp : key_cmp;
+
+			keys = xmalloc(n * sizeof(*keys));
+			for (i = 0, c = o->child; c; c = c->next)
+				keys[i++] = c->string ? c->string : "";
+			qsort(keys, n, sizeof(*keys), cmp);
+			for (i = 1; i < n && !dup; i++)
+				if (!cmp(&keys[i - 1], &keys[i]))
+					dup = keys[i];
+			free(keys);
+		}
+	}
+	for (c = o->child; c && !dup; c = c->next)
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			dup = json_dup_key(c, flags);	/* nesting <= CJSON_NESTING_LIMIT */
+	return dup;
+}
+
+struct cJSON *json_parse_strict(const char *text, size_t len, unsigned flags,
+				const char **why)
+{
+	static _Thread_local char line[160];
+	const char *end = NULL, *dup;
 	cJSON *o = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 
+	if (why)
+		*why = NULL;
 	while (o && end < text + len && *end && strchr(" \t\r\n", *end))
 		end++;
 	if (o && end != text + len) {
 		cJSON_Delete(o);
 		return NULL;
 	}
+	if (!o)
+		return NULL;
+	if (json_has_nul(text, len)) {
+		cJSON_Delete(o);
+		if (why)
+			*why = "has a string holding \\u0000 (NUL), which parsers read differently";
+		return NULL;
+	}
+	if ((dup = json_dup_key(o, flags))) {
+		size_t i, n = strlen(dup);
+		int plain = n > 0 && n <= 40;
+
+		/* name the key only when it is a plain word (never a value) */
+		for (i = 0; i < n && plain; i++)
+			plain = isalnum((unsigned char)dup[i]) || dup[i] == '_' || dup[i] == '-';
+		if (plain)
+			snprintf(line, sizeof(line), "has the key \"%s\" twice in one object%s",
+				 dup, flags & JSON_KEYS_NOCASE ? " (keys compared ignoring case)" : "");
+		else
+			snprintf(line, sizeof(line), "has a key twice in one object");
+		cJSON_Delete(o);
+		if (why)
+			*why = line;
+		return NULL;
+	}
 	return o;
+}
+
+struct cJSON *json_parse_whole(const char *text, size_t len)
+{
+	return json_parse_strict(text, len, 0, NULL);
+}
+
+enum ac_err user_home(const char **home)
+{
+	const char *h = getenv("HOME");
+
+	if (!h || h[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+
+		h = pw ? pw->pw_dir : NULL;
+	}
+	if (!h || h[0] != '/')
+		return ac_fail(AC_USAGE, "no home directory: $HOME is not an absolute path and the passwd entry of uid %ld has none — set HOME",
+			       (long)getuid());
+	*home = h;
+	return AC_OK;
+}
+
+enum ac_err xdg_dir(const char *var, const char *fallback, const char *sub,
+		    struct sbuf *out)
+{
+	const char *base = getenv(var);
+	enum ac_err err;
+
+	if (base && base[0] == '/') {
+		sbuf_addf(out, "%s/%s", base, sub);
+		return AC_OK;
+	}
+	if ((err = user_home(&base)))
+		return err;
+	sbuf_addf(out, "%s/%s/%s", base, fallback, sub);
+	return AC_OK;
 }
 
 void form_escape(struct sbuf *sb, const char *s)

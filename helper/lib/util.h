@@ -20,11 +20,34 @@ enum ac_err read_file_limited(const char *path, size_t max, const char *what,
 			      char **out, size_t *len);
 
 /*
- * One JSON value filling text[0..len) but for white space around it: NULL
- * for bad JSON and for anything after the value (a second object, a NUL,
- * garbage), which cJSON_ParseWithLength() would ignore.  cJSON_Delete().
+ * Every JSON input goes through here.  One JSON value filling text[0..len)
+ * but for white space around it: NULL for bad JSON and for anything after
+ * the value (a second object, a NUL, garbage), which cJSON_ParseWithLength()
+ * would ignore.  Also NULL for JSON that two parsers read differently: a key
+ * twice among one object's members (cJSON's lookups take the first, most
+ * other parsers the last) or a string holding \u0000 (cJSON ends it there);
+ * then *why (when why is not NULL) is a line to put after the input's name,
+ * e.g. "has the key \"profile\" twice in one object"; for plain bad JSON
+ * *why is NULL.  JSON_KEYS_NOCASE compares keys ignoring ASCII case (for
+ * input read by Go's encoding/json, which matches fields that way).
+ * cJSON_Delete() the result.
  */
+#define JSON_KEYS_NOCASE 1u
+struct cJSON *json_parse_strict(const char *text, size_t len, unsigned flags,
+				const char **why);
 struct cJSON *json_parse_whole(const char *text, size_t len);
+
+/*
+ * Paths come from the user's environment or account, never from the
+ * working directory (a helper runs inside whatever repository git or
+ * kubectl is in).  user_home(): $HOME when it is absolute, else the passwd
+ * entry's home; neither is AC_USAGE saying so.  xdg_dir(): "$var/sub" when
+ * $var is absolute, else "HOME/fallback/sub" (e.g. XDG_CONFIG_HOME,
+ * ".config", "agentcred"), appended to out.
+ */
+enum ac_err user_home(const char **home);
+enum ac_err xdg_dir(const char *var, const char *fallback, const char *sub,
+		    struct sbuf *out);
 
 /* application/x-www-form-urlencoded: "key=value" pairs joined by '&'. */
 void form_escape(struct sbuf *sb, const char *s);

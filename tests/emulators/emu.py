@@ -16,6 +16,9 @@ The core owns what every emulator needs:
                      badjson|redirect|delay", "delay": s, "times": 1 (-1 =
                      forever)}
   POST /_emu/reset   clear counters, faults and plugin state
+Flapping mode: config {"flap": "/oauth/token"} (a path prefix) faults
+requests there on a cycle of flap_period s: bursts of 500s, hangs of
+flap_hang s, resets, slow answers (the soak, tests/soak.sh).
 Replies go out in one write with Nagle off: on TLS loopback anything else
 stalls ~40 ms per reply.
 """
@@ -25,6 +28,7 @@ import http.server
 import importlib
 import json
 import os
+import random
 import socket
 import socketserver
 import ssl
@@ -129,6 +133,31 @@ class Emu:
                          b64url(json.dumps(body).encode()),
                          b64url(os.urandom(32))])
 
+    def flap_fault(self, path):
+        """Flapping mode (config "flap": path prefix): a fault chosen by
+        where we are in a cycle of flap_period seconds (default 20):
+        bursts of 500s, hangs (flap_hang s), resets, slow answers, and a
+        few stray 500s and slow answers in the calm parts."""
+        prefix = self.config.get("flap")
+        if not prefix or not path.startswith(prefix):
+            return None
+        period = float(self.config.get("flap_period", 20))
+        phase = (time.time() % period) / period
+        r = random.random()
+        if 0.30 <= phase < 0.45:
+            return {"status": 500}
+        if 0.45 <= phase < 0.55:
+            return {"kind": "hang", "delay": float(self.config.get("flap_hang", 8))}
+        if 0.55 <= phase < 0.65:
+            return {"kind": "reset"}
+        if 0.65 <= phase < 0.80:
+            return {"kind": "delay", "delay": 0.5 + 2.5 * r}
+        if r < 0.05:
+            return {"status": 500}
+        if r < 0.15:
+            return {"kind": "delay", "delay": 0.2 + r * 5}
+        return None
+
     def take_fault(self, path):
         with self.lock:
             for f in self.faults:
@@ -228,7 +257,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with emu.lock:
             emu.total += 1
             emu.counts[path] = emu.counts.get(path, 0) + 1
-        fault = emu.take_fault(path)
+        fault = emu.take_fault(path) or emu.flap_fault(path)
         if fault and self.inject(fault):
             return
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))

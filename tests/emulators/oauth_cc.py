@@ -9,11 +9,16 @@ Strict about what it accepts, like the real servers:
     "Bad credentials"}.
 emu.config: token_path (/oauth/token), client_id, client_secret, auth
 (any|post|basic), lifetime (s), expires_in_as (number|string|absent),
-token_kind (jwt|opaque), scope/audience/resource (required values).
+token_kind (jwt|opaque), scope/audience/resource (required values),
+lifetime_range [lo, hi] or [[lo, hi], ...] (a random lifetime per token), issue_log (a file:
+one JSON line per issued token with its exp and scope, instead of keeping
+them in emu.state — the soak issues too many to list).
 Issued tokens are listed in emu.state["tokens"]; POST /emu/revoke marks
 them all revoked.  GET|POST /echo/... requires a live Bearer token and
 answers the request headers as JSON (for curl/kubectl-style callers).
 """
+import json
+import random
 import urllib.parse
 
 
@@ -73,13 +78,25 @@ def token(req, emu):
                         "invalid_target", "%s must be %s" % (p, cfg[p]))
     now = emu.now()
     life = int(cfg.get("lifetime", 3600))
+    if "lifetime_range" in cfg:
+        ranges = cfg["lifetime_range"]
+        lo, hi = random.choice(ranges) if isinstance(ranges[0], list) else ranges
+        life = random.randint(int(lo), int(hi))
     if cfg.get("token_kind", "jwt") == "jwt":
         tok = emu.jwt({"iss": "emu", "sub": cid, "aud": "api", "iat": now,
                        "exp": now + life, "client_id": cid})
     else:
         tok = "opaque-" + emu.jwt({}).split(".")[2]
     with emu.lock:
-        emu.state.setdefault("tokens", []).append(tok)
+        if "issue_log" in cfg:
+            # written before the answer goes out, so a token printed by a
+            # client is always in the log already
+            with open(cfg["issue_log"], "a") as f:
+                f.write(json.dumps({"token": tok, "exp": now + life,
+                                    "scope": form.get("scope", ""),
+                                    "client_id": cid}) + "\n")
+        else:
+            emu.state.setdefault("tokens", []).append(tok)
     out = {"access_token": tok, "token_type": "bearer", "jti": "x"}
     how = cfg.get("expires_in_as", "number")
     if how == "number":

@@ -409,6 +409,14 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	test_parse();
+	bad("{\"profiles\":{\"p\":{\"type\":\"client-credentials\"},\"p\":{\"type\":\"entra-agent\"}}}",
+	    "\"p\" twice");
+	bad("{\"profiles\":{\"p\":{\"type\":\"client-credentials\",\"token_url\":\"https://a.example\",\"token_url\":\"https://b.example\"}}}",
+	    "\"token_url\" twice");
+	bad("{\"profiles\":{\"p\":{\"type\":\"client-credentials\",\"token_url\":\"https://a.example\\u0000.evil\"}}}",
+	    "NUL");
+	bad("{\"profiles\":{\"p\":{\"type\":\"client-credentials\",\"token_url\":\"https://a.example\",\"client_id\":\"c\",\"ca_file\":\"ca.pem\"}}}",
+	    "ca_file must be an absolute path");
 	test_names();
 	test_required();
 	test_set_key();

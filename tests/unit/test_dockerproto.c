@@ -108,11 +108,32 @@ static void test_host(void)
 	CHECK(dockerproto_server_host("https:///x") == NULL);
 }
 
+/* Go takes the last of "Secret"/"secret"; refuse rather than pick one. */
+static void test_store_strict(void)
+{
+	struct docker_cred c = DOCKER_CRED_INIT;
+	const char *j;
+
+	j = "{\"ServerURL\":\"r\",\"Username\":\"u\",\"Secret\":\"a\",\"Secret\":\"b\"}";
+	CHECK_INT(dockerproto_parse_store(j, strlen(j), &c), AC_USAGE);
+	CHECK(strstr(ac_message(), "\"Secret\" twice") != NULL);
+	dockerproto_release(&c);
+	j = "{\"ServerURL\":\"r\",\"serverurl\":\"q\",\"Username\":\"u\",\"Secret\":\"a\"}";
+	CHECK_INT(dockerproto_parse_store(j, strlen(j), &c), AC_USAGE);
+	CHECK(strstr(ac_message(), "ignoring case") != NULL);
+	dockerproto_release(&c);
+	j = "{\"ServerURL\":\"r\\u0000evil\",\"Username\":\"u\",\"Secret\":\"a\"}";
+	CHECK_INT(dockerproto_parse_store(j, strlen(j), &c), AC_USAGE);
+	CHECK(strstr(ac_message(), "NUL") != NULL);
+	dockerproto_release(&c);
+}
+
 int main(void)
 {
 	secmem_init();
 	test_server();
 	test_store();
+	test_store_strict();
 	test_write();
 	test_list();
 	test_host();

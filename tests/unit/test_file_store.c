@@ -367,6 +367,8 @@ static void test_corrupt(void)
 		"{\"version\": 1, \"items\": [{\"schema\": \"s\", \"label\": \"l\", \"secret\": 5, \"attributes\": {}}]}",
 		"{\"version\": 1, \"items\": [{\"schema\": \"s\", \"label\": \"l\", \"secret\": \"x\", \"attributes\": {\"a\": 1}}]}",
 		"{\"version\": 1, \"items\": [{\"schema\": \"s\", \"label\": \"l\", \"secret\": \"x\", \"attributes\": {\"a\": \"1\", \"a\": \"2\"}}]}",
+		"{\"version\": 1, \"items\": [{\"schema\": \"s\", \"label\": \"l\", \"secret\": \"x\", \"secret\": \"y\", \"attributes\": {}}]}",
+		"{\"version\": 1, \"items\": [{\"schema\": \"s\", \"label\": \"l\", \"secret\": \"x\\u0000y\", \"attributes\": {}}]}",
 		"not json at all",
 	};
 	char *good = slurp(path), *now;

@@ -30,8 +30,8 @@ static void test_parse_basic(void)
 	gitproto_release(&c);
 	CHECK(c.host == NULL);
 
-	/* CRLF lines, no final newline, later value wins, empty values */
-	CHECK_INT(parse("protocol=http\r\nhost=a\r\nhost=b\r\nusername=\npassword=", &c), AC_OK);
+	/* CRLF lines, no final newline, empty values */
+	CHECK_INT(parse("protocol=http\r\nhost=b\r\nusername=\npassword=", &c), AC_OK);
 	CHECK_STR(c.protocol, "http");
 	CHECK_STR(c.host, "b");
 	CHECK_STR(c.username, "");
@@ -54,6 +54,28 @@ static void test_parse_errors(void)
 	CHECK_INT(gitproto_parse(nul, sizeof(nul) - 1, &c), AC_FAIL);
 	gitproto_release(&c);
 	CHECK_INT(parse("url=no-scheme-here\n", &c), AC_FAIL);
+	gitproto_release(&c);
+	/* a single-valued key twice: git keeps the last, others the first */
+	CHECK_INT(parse("protocol=https\nhost=a\nhost=b\n", &c), AC_FAIL);
+	CHECK(strstr(ac_message(), "\"host\" appears twice") != NULL);
+	gitproto_release(&c);
+	CHECK_INT(parse("username=u\npassword=a\npassword=b\n", &c), AC_FAIL);
+	CHECK(strstr(ac_message(), "\"password\"") != NULL);
+	gitproto_release(&c);
+	CHECK_INT(parse("url=https://a/\nurl=https://b/\n", &c), AC_FAIL);
+	gitproto_release(&c);
+	/* multi-valued and unknown keys may repeat */
+	CHECK_INT(parse("capability[]=authtype\ncapability[]=state\nwwwauth[]=a\nwwwauth[]=b\nhost=h\n", &c), AC_OK);
+	CHECK_STR(c.host, "h");
+	gitproto_release(&c);
+	/* a CR that is not the one before LF */
+	CHECK_INT(parse("protocol=https\nhost=a\rhost=b\n", &c), AC_FAIL);
+	CHECK(strstr(ac_message(), "carriage return") != NULL);
+	gitproto_release(&c);
+	CHECK_INT(parse("host=a\r\r\n", &c), AC_FAIL);
+	gitproto_release(&c);
+	CHECK_INT(parse("host=a\r", &c), AC_OK);	/* last line, no LF */
+	CHECK_STR(c.host, "a");
 	gitproto_release(&c);
 	/* empty input is a valid (empty) request */
 	CHECK_INT(parse("", &c), AC_OK);

@@ -157,9 +157,30 @@ static void test_answer(void)
 	sbuf_release(&sb);
 }
 
+/* Two parsers, two readings: a key twice, a string holding NUL. */
+static void test_request_strict(void)
+{
+	struct json_request r;
+
+	CHECK_INT(req("{\"profile\":\"a\",\"profile\":\"b\"}", &r), AC_USAGE);
+	CHECK(strstr(ac_message(), "\"profile\" twice") != NULL);
+	CHECK(r.profile == NULL);
+	CHECK_INT(req("{\"profile\":\"a\",\"scope\":\"s\",\"scope\":\"t\"}", &r), AC_USAGE);
+	CHECK(strstr(ac_message(), "\"scope\" twice") != NULL);
+	CHECK_INT(req("{\"profile\":\"a\\u0000x\"}", &r), AC_USAGE);
+	CHECK(strstr(ac_message(), "NUL") != NULL);
+	CHECK_INT(req("{\"profile\":\"a\",\"user_token\":\"t\\u0000\"}", &r), AC_USAGE);
+	CHECK_INT(req("{\"profile\":\"a\",\"extra\":{\"k\":1,\"k\":2}}", &r), AC_USAGE);
+	/* distinct keys, and a key that differs only in case, are fine */
+	CHECK_INT(req("{\"profile\":\"a\",\"Profile\":\"b\"}", &r), AC_OK);
+	CHECK_STR(r.profile, "a");
+	json_request_release(&r);
+}
+
 int main(void)
 {
 	test_request();
+	test_request_strict();
 	test_answer();
 	return check_done("test_json");
 }

@@ -188,6 +188,15 @@ int main(void)
 	test_versions();
 	test_unknown_version();
 	test_hostile();
+	{
+		struct kube_info info;
+
+		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\",\"spec\":{\"interactive\":false,\"interactive\":true}}", &info), AC_USAGE);
+		CHECK(strstr(ac_message(), "\"interactive\" twice") != NULL);
+		CHECK_INT(parse("{\"apiVersion\":\"" V1BETA1 "\",\"apiVersion\":\"" V1 "\"}", &info), AC_USAGE);
+		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\\u0000x\"}", &info), AC_USAGE);
+		CHECK(strstr(ac_message(), "NUL") != NULL);
+	}
 	test_expiry();
 	test_answer();
 	return check_done("test_kubeinfo");

@@ -2,7 +2,9 @@
  * helper/lock.c with real processes: a second taker waits for the first,
  * the wait is bounded, and a holder that dies releases the lock.
  */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,12 +114,75 @@ int main(void)
 	lock_release(fd2);
 	lock_release(fd);
 
-	/* an unsafe lock directory is refused */
-	snprintf(path, sizeof(path), "%s/agentcred", dir);
-	CHECK(chmod(path, 0755) == 0);
-	CHECK_INT(lock_acquire(key, 1, &fd), AC_FAIL);
-	CHECK(strstr(ac_message(), "private directory") != NULL);
-	CHECK(chmod(path, 0700) == 0);
+	/*
+	 * An unsafe lock directory costs the lock, never the call: AC_OK, no
+	 * descriptor, one warning per process however often it is tried.
+	 */
+	{
+		char log[256], text[4096], *w;
+		int saved = dup(2), lfd, warnings = 0;
+		ssize_t n;
+
+		snprintf(log, sizeof(log), "%s/stderr", dir);
+		lfd = open(log, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHECK(lfd >= 0 && dup2(lfd, 2) == 2);
+
+		snprintf(path, sizeof(path), "%s/agentcred", dir);
+		CHECK(chmod(path, 0755) == 0);
+		fd = 7;
+		CHECK_INT(lock_acquire(key, 1, &fd), AC_OK);
+		CHECK_INT(fd, -1);
+		CHECK_INT(lock_acquire(key, 1, &fd), AC_OK);
+		CHECK_INT(fd, -1);
+		CHECK(chmod(path, 0700) == 0);
+
+		/* a symlink in its place (to a directory of ours, even) */
+		snprintf(text, sizeof(text), "mv '%s' '%s.real' && ln -s '%s.real' '%s'",
+			 path, path, path, path);
+		CHECK(system(text) == 0);
+		CHECK_INT(lock_acquire(key, 1, &fd), AC_OK);
+		CHECK_INT(fd, -1);
+
+		dup2(saved, 2);
+		close(saved);
+		n = pread(lfd, text, sizeof(text) - 1, 0);
+		close(lfd);
+		text[n > 0 ? n : 0] = '\0';
+		for (w = text; (w = strstr(w, "going on without the lock")); w++)
+			warnings++;
+		CHECK_INT(warnings, 1);
+		CHECK(strstr(text, path) != NULL);
+		CHECK(strstr(text, "0700") != NULL);
+	}
+
+	/*
+	 * No runtime directory: $XDG_CACHE_HOME/agentcred/locks, else
+	 * ~/.cache/agentcred/locks; never a fixed name under /tmp.
+	 */
+	unsetenv("XDG_RUNTIME_DIR");
+	snprintf(path, sizeof(path), "%s/cache", dir);
+	setenv("XDG_CACHE_HOME", path, 1);
+	CHECK_INT(lock_acquire(key, 1, &fd), AC_OK);
+	CHECK(fd >= 0);
+	lock_release(fd);
+	snprintf(path, sizeof(path), "%s/cache/agentcred/locks/%s.lock", dir, key);
+	CHECK(stat(path, &st) == 0);
+	snprintf(path, sizeof(path), "%s/cache/agentcred/locks", dir);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700);
+	unsetenv("XDG_CACHE_HOME");
+	setenv("HOME", dir, 1);
+	CHECK_INT(lock_acquire(key, 1, &fd), AC_OK);
+	CHECK(fd >= 0);
+	lock_release(fd);
+	snprintf(path, sizeof(path), "%s/.cache/agentcred/locks/%s.lock", dir, key);
+	CHECK(stat(path, &st) == 0);
+	/* a runtime directory that is not ours is passed over */
+	setenv("XDG_RUNTIME_DIR", "/", 1);
+	if (getuid() != 0) {
+		CHECK_INT(lock_acquire(key, 1, &fd), AC_OK);
+		CHECK(fd >= 0);
+		lock_release(fd);
+	}
 
 	{
 		char cmd[128];

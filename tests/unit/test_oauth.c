@@ -329,6 +329,13 @@ int main(void)
 	test_rejected();
 	test_not_a_token();
 	test_retry();
+	/* a token response read differently by another parser is a server failure */
+	CHECK_INT(parse(200, "{\"access_token\":\"a\",\"access_token\":\"b\",\"expires_in\":60}"), AC_NETWORK);
+	CHECK(strstr(ac_message(), "\"access_token\" twice") != NULL);
+	CHECK(tok.access_token == NULL);
+	CHECK_INT(parse(200, "{\"access_token\":\"a\\u0000b\",\"expires_in\":60}"), AC_NETWORK);
+	CHECK(strstr(ac_message(), "NUL") != NULL);
+	CHECK_INT(parse(400, "{\"error\":\"invalid_client\",\"error\":\"x\"}"), AC_NETWORK);
 	token_release(&tok);
 	return check_done("test_oauth");
 }

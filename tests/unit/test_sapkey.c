@@ -105,5 +105,15 @@ int main(void)
 {
 	test_good();
 	test_bad();
+	{
+		struct sap_key k;
+
+		CHECK_INT(parse("{\"clientid\":\"a\",\"clientid\":\"b\",\"clientsecret\":\"s\","
+				"\"url\":\"https://t.example.com\"," URLS "}", &k), AC_USAGE);
+		CHECK(strstr(ac_message(), "\"clientid\" twice") != NULL);
+		CHECK_INT(parse("{\"clientid\":\"a\",\"clientsecret\":\"s\","
+				"\"url\":\"https://t.example.com\\u0000.evil\"," URLS "}", &k), AC_USAGE);
+		CHECK(strstr(ac_message(), "NUL") != NULL);
+	}
 	return check_done("test_sapkey");
 }

@@ -346,6 +346,64 @@ static void test_json_whole(void)
 	CHECK(!whole(" ", 1));
 }
 
+/* json_parse_strict(): what it refuses and the line it gives. */
+static const char *strict_why(const char *text, unsigned flags)
+{
+	const char *why = "unset";
+	cJSON *o = json_parse_strict(text, strlen(text), flags, &why);
+
+	if (o) {
+		cJSON_Delete(o);
+		return "ok";
+	}
+	return why ? why : "syntax";
+}
+
+static void test_json_strict(void)
+{
+	static const char dupes[] = "{\"profile\":\"a\",\"profile\":\"b\"}";
+	char big[64 * 1024];
+	size_t n = 0;
+	int i;
+
+	CHECK_STR(strict_why("{\"a\":1,\"b\":2}", 0), "ok");
+	CHECK_STR(strict_why(dupes, 0), "has the key \"profile\" twice in one object");
+	CHECK(!whole(dupes, strlen(dupes)));	/* json_parse_whole is strict too */
+	/* nested objects, objects in arrays; siblings only */
+	CHECK(strstr(strict_why("{\"x\":{\"k\":1,\"k\":2}}", 0), "\"k\" twice"));
+	CHECK(strstr(strict_why("[{},{\"k\":1,\"j\":0,\"k\":2}]", 0), "\"k\" twice"));
+	CHECK_STR(strict_why("{\"k\":{\"k\":1},\"j\":{\"k\":2}}", 0), "ok");
+	/* case: distinct for cJSON's case-sensitive lookups, one field for Go */
+	CHECK_STR(strict_why("{\"Secret\":\"a\",\"secret\":\"b\"}", 0), "ok");
+	CHECK(strstr(strict_why("{\"Secret\":\"a\",\"secret\":\"b\"}", JSON_KEYS_NOCASE),
+		     "ignoring case"));
+	/* a key that is not a plain word is not echoed */
+	CHECK_STR(strict_why("{\"a b\":1,\"a b\":2}", 0), "has a key twice in one object");
+	CHECK_STR(strict_why("{\"\":1,\"\":2}", 0), "has a key twice in one object");
+	/* NUL in values and keys, escaped or raw */
+	CHECK(strstr(strict_why("{\"profile\":\"a\\u0000x\"}", 0), "NUL"));
+	CHECK(strstr(strict_why("{\"pro\\u0000file\":\"a\"}", 0), "NUL"));
+	CHECK(strstr(strict_why("[\"\\u0000\"]", 0), "NUL"));
+	CHECK_STR(strict_why("{\"a\":\"\\\\u0000\"}", 0), "ok");	/* backslash, then text */
+	CHECK_STR(strict_why("{\"a\":\"\\u0001\\\"\\u00000\"}", 0), strict_why("[\"\\u0000\"]", 0));
+	CHECK_STR(strict_why("{\"a\":\"\\u0100\"}", 0), "ok");
+	CHECK_STR(strict_why("{\"a\":\"u0000\"}", 0), "ok");
+	{
+		const char raw[] = "{\"a\":\"x\0y\"}";
+		const char *why = "unset";
+
+		CHECK(!json_parse_strict(raw, sizeof(raw) - 1, 0, &why));
+		CHECK(why == NULL || strstr(why, "NUL"));
+	}
+	CHECK_STR(strict_why("{\"a\":", 0), "syntax");
+	/* many keys: sorted, not quadratic; the duplicate is found at the end */
+	big[n++] = '{';
+	for (i = 0; i < 5000; i++)
+		n += (size_t)sprintf(big + n, "\"k%d\":0,", i);
+	n += (size_t)sprintf(big + n, "\"k17\":1}");
+	CHECK(strstr(strict_why(big, 0), "\"k17\" twice"));
+}
+
 static void test_read_limited(void)
 {
 	char *out = NULL;
@@ -394,6 +452,7 @@ int main(void)
 	test_url();
 	test_misc();
 	test_json_whole();
+	test_json_strict();
 	test_read_limited();
 	return check_done("test_util");
 }
