@@ -4,7 +4,9 @@
  * fetch() is called by helper/token.c with req->level saying which token
  * is wanted:
  *   LEVEL_ENTRA_T1  step 1, the blueprint's assertion for the agent
- *                   identity (client secret or federated credential file);
+ *                   identity (its credential by kind: entra_cred.c);
+ *   LEVEL_ENTRA_MI  the managed identity token a managed-identity
+ *                   blueprint presents in step 1;
  *   LEVEL_ENTRA_T2  step 2a, agent-user mode's FIC exchange token;
  *   LEVEL_FINAL     the token the caller asked for, by mode.
  * T1 and T2 are obtained through token_get() again, so they are cached and
@@ -33,6 +35,7 @@
 #include "../helper/util.h"
 #include "backend.h"
 #include "entra.h"
+#include "entra_cred.h"
 #include "oauth.h"
 
 #define NEED_USER_TOKEN "obo mode needs the user's token — pass --user-token-file FILE|- or \"user_token\" in the request"
@@ -186,16 +189,26 @@ static enum ac_err post(const struct profile *p, enum entra_step step,
 	return err;
 }
 
+static enum ac_err level_get(const struct profile *p, enum token_level level,
+			     struct token *t);
+
+/* The managed identity token, cached like T1 (entra_cred.c). */
+static enum ac_err mi_get(const struct profile *p, struct token *t)
+{
+	return level_get(p, LEVEL_ENTRA_MI, t);
+}
+
 static enum ac_err fetch_t1(const struct profile *p, struct token *out)
 {
 	struct entra_form in = { .p = p };
+	struct sbuf url = SBUF_INIT;
 	char *secret = NULL, *assertion = NULL;
 	enum ac_err err;
 
-	if (p->client_assertion_file)
-		err = entra_read_assertion(p->client_assertion_file, &assertion);
-	else
-		err = profile_secret(p, &secret);
+	/* the blueprint's credential, by kind (entra_cred.c) */
+	entra_token_url(p, &url);
+	err = entra_cred_step1(p, url.buf, mi_get, &secret, &assertion);
+	sbuf_release(&url);
 	if (err)
 		return err;
 	in.secret = secret;
@@ -303,6 +316,8 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 		return fetch_t1(req->profile, out);
 	case LEVEL_ENTRA_T2:
 		return with_t1(req, ENTRA_T2, NULL, out);
+	case LEVEL_ENTRA_MI:
+		return entra_mi_fetch(req->profile, out);
 	case LEVEL_FINAL:
 	default:
 		return fetch_final(req, out);

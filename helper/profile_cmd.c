@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../backends/entra_cred.h"
 #include "../backends/foundationallm.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
@@ -51,6 +52,8 @@ static int needs_secret(const struct profile *p)
 	if (p->secret_env)
 		return 0;
 	if (p->type == PT_ENTRA_AGENT && p->client_assertion_file)
+		return 0;
+	if (p->type == PT_ENTRA_AGENT && p->managed_identity)
 		return 0;
 	return 1;
 }
@@ -110,6 +113,7 @@ out:
 
 static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 {
+	struct entra_cred_opts cred = { 0 };
 	struct profile p;
 	char key[64], prompt[200];
 	char *secret = NULL;
@@ -124,6 +128,17 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 		return ac_fail(AC_USAGE, "bad profile name — use 1 to 64 letters, digits, '.', '_' and '-'");
 	p.name = xstrdup(argv[1]);
 	for (i = 2; i < argc; i++) {
+		/* blueprint credential options (backends/entra_cred.c) */
+		int took = entra_cred_option(&cred, argc - i, argv + i);
+
+		if (took < 0) {
+			err = AC_USAGE;
+			goto out;
+		}
+		if (took) {
+			i += took - 1;
+			continue;
+		}
 		if (!strcmp(argv[i], "--secret-stdin")) {
 			from_stdin = 1;
 			continue;
@@ -149,9 +164,12 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 		err = ac_fail(AC_USAGE, "--type is required: client-credentials, entra-agent or foundationallm");
 		goto out;
 	}
+	/* exactly one credential; a certificate's key becomes the secret */
+	if ((err = entra_cred_finish(&cred, &p, &secret)))
+		goto out;
 	if ((err = profile_validate(&p)))
 		goto out;
-	if (needs_secret(&p)) {
+	if (!secret && needs_secret(&p)) {
 		snprintf(prompt, sizeof(prompt), "%s for %s (stored in the %s keyring): ",
 			 secret_noun(&p), p.name,
 			 global.keyring && !strcmp(global.keyring, "file") ? "file" : "system");
@@ -272,6 +290,10 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 		sbuf_addf(&sb, "mode: %s\n", entra_mode_name(p->mode));
 	SHOW(user);
 	SHOW(client_assertion_file);
+	SHOW(certificate_thumbprint);
+	SHOW(certificate_thumbprint_sha256);
+	SHOW(certificate_expires);
+	SHOW(managed_identity);
 	SHOW(expires);
 	SHOW(description);
 	SHOW(api_url);

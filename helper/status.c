@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../backends/entra_cred.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "kcache.h"
@@ -34,6 +35,8 @@ static const char *secret_state(const struct profile *p)
 		return "env";
 	if (p->type == PT_ENTRA_AGENT && p->client_assertion_file)
 		return "file";
+	if (p->type == PT_ENTRA_AGENT && p->managed_identity)
+		return "mi";
 	err = kr_client_secret_get(p->name, &secret);
 	sec_free(secret);
 	ac_clear();
@@ -89,6 +92,19 @@ static void local_time(long long t, char *out, size_t len)
 		snprintf(out, len, "?");
 }
 
+/* A blueprint certificate: when it expires (README "Blueprint credentials"). */
+static void cert_line(const struct profile *p, long long now)
+{
+	char rel[32] = "";
+	long long t;
+
+	if (!entra_parse_rfc3339(p->certificate_expires, &t))
+		relative(t - now, rel, sizeof(rel));
+	printf("%-20s certificate %s expires %s%s%s%s\n", "",
+	       p->certificate_thumbprint ? p->certificate_thumbprint : "?",
+	       p->certificate_expires, *rel ? " (" : "", rel, *rel ? ")" : "");
+}
+
 enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 {
 	int as_json = argc == 2 && !strcmp(argv[1], "--json");
@@ -135,6 +151,9 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 			}
 			if (r.p->expires)
 				cJSON_AddStringToObject(o, "expires", r.p->expires);
+			if (r.p->certificate_expires)
+				cJSON_AddStringToObject(o, "certificate_expires",
+							r.p->certificate_expires);
 			cJSON_AddItemToArray(arr, o);
 		} else {
 			printf("%-20s %-18s %-7s %-8s %s%s%s%s\n", r.p->name,
@@ -142,6 +161,8 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 			       *rel ? " (" : "", rel, *rel ? ")" : "");
 			if (r.p->expires)
 				printf("%-20s agent access token valid through %s\n", "", r.p->expires);
+			if (r.p->certificate_expires)
+				cert_line(r.p, now);
 		}
 	}
 	if (as_json) {

@@ -27,7 +27,8 @@ struct token {
 enum token_level {
 	LEVEL_FINAL,		/* what the caller asked for */
 	LEVEL_ENTRA_T1,		/* blueprint → agent identity assertion */
-	LEVEL_ENTRA_T2		/* agent identity → FIC exchange token */
+	LEVEL_ENTRA_T2,		/* agent identity → FIC exchange token */
+	LEVEL_ENTRA_MI		/* managed identity token, step 1's assertion */
 };
 
 struct token_request {
