@@ -353,7 +353,8 @@ enum ac_err entra_mi_fetch(const struct profile *p, struct token *out)
 	req.connect_timeout_ms = MI_CONNECT_MS;
 	req.timeout_ms = profile_timeout(p) * 1000L;
 	log_verbose("%s: managed identity token from %s", p->name,
-		    imds ? "IMDS" : "IDENTITY_ENDPOINT");
+		    getenv("IDENTITY_ENDPOINT") && *getenv("IDENTITY_ENDPOINT") ?
+		    "IDENTITY_ENDPOINT" : "IMDS");
 	err = http_perform(&req, &resp);
 	if (!err) {
 		err = mi_parse_response(resp.status, resp.body, resp.body_len,
