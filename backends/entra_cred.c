@@ -15,8 +15,10 @@
  *  - managed identity: IDENTITY_ENDPOINT + X-IDENTITY-HEADER when set,
  *    else IMDS; the IMDS address is the only plain-http URL off loopback
  *    and only the exact IMDS token path may use it (http.c checks again);
- *    AZURE_POD_IDENTITY_AUTHORITY_HOST must be https or loopback.
+ *    AZURE_POD_IDENTITY_AUTHORITY_HOST must be https or loopback; an
+ *    answer of 404, 410, 429 or 5xx is retried once after 1 s.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +333,20 @@ enum ac_err entra_mi_request(const struct profile *p, struct sbuf *url,
 	return AC_OK;
 }
 
+/* IMDS's advice: 404 (updating), 410, 429 and 5xx are worth a retry. */
+static int mi_transient(long status)
+{
+	return status == 404 || status == 410 || status == 429 || status >= 500;
+}
+
+static void sleep_one_second(void)
+{
+	struct timespec ts = { 1, 0 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 enum ac_err entra_mi_fetch(const struct profile *p, struct token *out)
 {
 	struct sbuf url = SBUF_INIT, header = SBUF_INIT;
@@ -338,7 +354,7 @@ enum ac_err entra_mi_fetch(const struct profile *p, struct token *out)
 	struct http_response resp;
 	const char *lines[1];
 	enum ac_err err;
-	int imds = 0;
+	int imds = 0, attempt;
 
 	memset(out, 0, sizeof(*out));
 	if ((err = entra_mi_request(p, &url, &header, &imds)))
@@ -355,11 +371,22 @@ enum ac_err entra_mi_fetch(const struct profile *p, struct token *out)
 	log_verbose("%s: managed identity token from %s", p->name,
 		    getenv("IDENTITY_ENDPOINT") && *getenv("IDENTITY_ENDPOINT") ?
 		    "IDENTITY_ENDPOINT" : "IMDS");
-	err = http_perform(&req, &resp);
-	if (!err) {
-		err = mi_parse_response(resp.status, resp.body, resp.body_len,
-					now_seconds(), out);
-		http_response_release(&resp);
+	for (attempt = 0;; attempt++) {
+		long status = 0;
+
+		err = http_perform(&req, &resp);
+		if (!err) {
+			status = resp.status;
+			err = mi_parse_response(resp.status, resp.body,
+						resp.body_len, now_seconds(), out);
+			http_response_release(&resp);
+		}
+		/* an endpoint that answered "not now" gets one more try */
+		if (attempt || !err || !mi_transient(status))
+			break;
+		log_verbose("%s: managed identity endpoint answered HTTP %ld; retrying in 1 s",
+			    p->name, status);
+		sleep_one_second();
 	}
 	if (err) {
 		/* the subject is the profile; say which request failed */

@@ -163,12 +163,23 @@ t_eq "later: a new T1" $((T1 + 1)) "$(step t1)"
 t_eq "later: the managed identity token came from the cache" 1 "$(mi_count imds)"
 run "$AC" token "$M" --scope api://other/.default
 t_eq "another scope: no managed identity request" 1 "$(mi_count imds)"
+# IMDS busy once (503): one retry after 1 s
+"$AC" forget "$M"
+emu_fault mi '{"path": "/metadata/identity/oauth2/token", "status": 503, "body": "busy"}' >/dev/null
+N=$(emu_count mi /metadata/identity/oauth2/token)
+run "$AC" -v token "$M"
+t_eq "IMDS 503 once: exit 0" 0 "$RC"
+t_eq "IMDS 503 once: two requests" $((N + 2)) "$(emu_count mi /metadata/identity/oauth2/token)"
+t_contains "IMDS 503 once: -v says it retried" "$ERR" "retrying in 1 s"
+emu_fault mi '{"path": "/metadata/identity/oauth2/token", "status": 500, "body": "down", "times": 2}' >/dev/null
+"$AC" forget "$M"
+t_exit "IMDS failing twice: exit 5" 5 "$AC" token "$M"
 MU="emu-$UNIQ"
 t_ok "profile add --managed-identity-client-id" add "$MU" --managed-identity-client-id "$MI_USER"
 run "$AC" profile show "$MU"
 t_contains "show: user-assigned client id" "$OUT" "managed_identity: $MI_USER"
 t_ok "IMDS user-assigned: token" "$AC" token "$MU"
-t_eq "IMDS user-assigned: a second IMDS request" 2 "$(mi_count imds)"
+t_eq "IMDS user-assigned: another IMDS token" 3 "$(mi_count imds)"
 t_eq "IMDS user-assigned: step 1 presented it" "mi:$MI_USER" "$(cred)"
 MX="emx-$UNIQ"
 t_ok "profile add: an identity this machine does not have" add "$MX" --managed-identity-client-id 5c5c5c5c-0000-4000-8000-000000000007
@@ -185,7 +196,7 @@ export IDENTITY_ENDPOINT=$URL_mi/msi/token IDENTITY_HEADER=emu-identity-header
 run "$AC" -v token "$M"
 t_eq "IDENTITY_ENDPOINT: token" 0 "$RC"
 t_eq "IDENTITY_ENDPOINT: one request there" 1 "$(mi_count appservice)"
-t_eq "IDENTITY_ENDPOINT: IMDS not asked" 2 "$(mi_count imds)"
+t_eq "IDENTITY_ENDPOINT: IMDS not asked" 3 "$(mi_count imds)"
 t_eq "IDENTITY_ENDPOINT: step 1 presented it" "mi:$MI_SYS" "$(cred)"
 printf '%s\n' "$ERR" >"$T/verbose-mi.log"
 assert_no_secret "IDENTITY_ENDPOINT: -v shows no identity header" "$T/verbose-mi.log" "emu-identity-header"
