@@ -1,6 +1,6 @@
 # agentcred — build, test, install.
 #
-#   make            build/agentcred and its two private modules
+#   make            build/agentcred and its private modules
 #   make check      install missing test dependencies, build with ASan+UBSan,
 #                   run unit, integration and fuzz smoke tests
 #   make demo       private keyring + local token server, then kubectl, git
@@ -9,9 +9,9 @@
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 180)
 #   make install / uninstall   PREFIX=/usr/local DESTDIR=
 #
-# The main binary links only libc, libdl and cJSON: libcurl and libsecret
-# are built into agentcred-http.so and agentcred-secret.so, which it
-# dlopen()s on demand (helper/module.c).
+# The main binary links only libc, libdl and cJSON: libcurl, libsecret and
+# libcrypto are built into agentcred-http.so, agentcred-secret.so and
+# agentcred-crypto.so, which it dlopen()s on demand (helper/module.c).
 
 VERSION    = 0.1.0
 PREFIX    ?= /usr/local
