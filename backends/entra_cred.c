@@ -299,11 +299,11 @@ enum ac_err entra_mi_request(const struct profile *p, struct sbuf *url,
 
 	*imds = 0;
 	if (ep && *ep) {
-		/* App Service, Container Apps, Arc */
+		/* App Service, Container Apps (not Arc's challenge flow) */
 		if ((err = url_check_scheme(ep, "IDENTITY_ENDPOINT")))
 			return err;
 		if (!hdr || !*hdr || has_newline(hdr))
-			return ac_fail(AC_USAGE, "IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not — both come from the hosting platform");
+			return ac_fail(AC_USAGE, "IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not — both come from App Service or Container Apps (Azure Arc's challenge flow is not supported)");
 		if (strchr(ep, '#'))
 			return ac_fail(AC_USAGE, "IDENTITY_ENDPOINT must not hold a '#'");
 		sbuf_addstr(url, ep);

@@ -1,6 +1,6 @@
 /*
  * The answer of a managed identity endpoint (IMDS, App Service, Container
- * Apps, Arc): pure, no I/O, unit-tested and fuzzed.
+ * Apps): pure, no I/O, unit-tested and fuzzed.
  *
  * Rules: an OAuth-shaped answer goes through oauth_parse_response() (so
  * errors read like every other rejection); the lifetime is expires_in,
