@@ -91,9 +91,18 @@ static enum ac_err commit_profile(struct config *cfg, struct profile *p,
 {
 	enum ac_err err;
 	char *name = xstrdup(p->name);
+	struct profile *old = config_find(cfg, p->name);
 
 	if (secret && (err = kr_client_secret_put(p->name, secret)))
 		goto out;
+	/* an Entra secret or certificate key the new credential replaces */
+	if (!secret && old && old->type == PT_ENTRA_AGENT &&
+	    p->type == PT_ENTRA_AGENT && entra_cred_in_keyring(old) &&
+	    !entra_cred_in_keyring(p)) {
+		if ((err = kr_profile_drop_all(p->name)) && err != AC_NOTFOUND)
+			goto out;
+		ac_clear();
+	}
 	/* new settings or a new secret: no old token may be served */
 	kcache_drop_profile(p->name);
 	if (config_find(cfg, p->name) || secret) {

@@ -213,6 +213,13 @@ IDENTITY_ENDPOINT=http://identity.example.com/msi/token run "$AC" token "$M"
 t_eq "plain-http identity endpoint off loopback: exit 2" 2 "$RC"
 unset IDENTITY_ENDPOINT IDENTITY_HEADER
 
+# replacing the certificate with a credential that is no secret drops the key
+KP="kp-$UNIQ"
+t_ok "certificate profile" add "$KP" --certificate "$T/certs/bp.pem"
+t_ok "replaced by a managed identity" add "$KP" --managed-identity
+run secret-tool lookup kind client-secret profile "$KP"
+t_eq "the old private key left the keyring" "" "$OUT"
+
 # ================================================================ workload identity
 W="ew-$UNIQ"
 printf 'fic-one\n' >"$T/fic.jwt"
