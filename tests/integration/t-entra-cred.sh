@@ -265,4 +265,10 @@ EI=$(json_get "$OUT" 'j["expires_in"]')
 t_match "without expires_in, the JWT exp ($EI)" "$EI" '^8[56][0-9][0-9]$'
 emu_set en '{"jwt_exp_extra": null, "omit_expires_in": null}' >/dev/null
 
+# ================================================================ no key on disk
+# the key material appears nowhere in the test's world but the input file
+# (the keyring's own files are encrypted)
+LEAKS=$(grep -rlF --exclude-dir=certs -- "$KEY_LINE" "$T" 2>/dev/null | grep -v '/\.\(out\|err\)$')
+t_eq "no file holds the private key" "" "$LEAKS"
+
 t_done
