@@ -1,6 +1,6 @@
 # agentcred — build, test, install, package.
 #
-#   make            build/agentcred and its two private modules
+#   make            build/agentcred and its private modules
 #   make check      install missing test dependencies, build with ASan+UBSan
 #                   (WERROR=1), run unit and integration tests, replay each
 #                   fuzzer's corpus and fuzz it a few seconds
@@ -16,9 +16,9 @@
 #                   affect.  WERROR=1: warnings are errors.  BUILD=DIR:
 #                   build there instead of build/.  SAN=1: the test build.
 #
-# The main binary links only libc, libdl and cJSON: libcurl and libsecret
-# are built into agentcred-http.so and agentcred-secret.so, which it
-# dlopen()s on demand (helper/lib/module.c).
+# The main binary links only libc, libdl and cJSON: libcurl, libsecret and
+# libcrypto are built into agentcred-http.so, agentcred-secret.so and
+# agentcred-crypto.so, which it dlopen()s on demand (helper/lib/module.c).
 
 VERSION    = 0.1.0
 PREFIX    ?= /usr/local
@@ -90,6 +90,7 @@ $(B)/LDFLAGS: FORCE
 DEB_libcjson     = libcjson-dev
 DEB_libcurl      = libcurl4-openssl-dev
 DEB_libsecret-1  = libsecret-1-dev
+DEB_libcrypto    = libssl-dev
 define pkgconfig
 	@mkdir -p $(dir $@)
 	@command -v $(PKG_CONFIG) >/dev/null || { echo "$(PKG_CONFIG) is not installed: run make deps (tests/install-deps.sh), or apt install pkg-config" >&2; exit 1; }
@@ -108,12 +109,15 @@ pkg_libs   = $(strip $(file <$(BUILD)/pkg/$(1).libs))
 # Modules: one shared object per external library, dlopen()ed on demand
 # (helper/lib/module.c).  Each is NAME with NAME_SRC, its one library NAME_PKG
 # (a pkg-config name) and optional NAME_CFLAGS; adding one is four lines.
-MODULES       = http secret
+MODULES       = http secret crypto
 http_SRC      = backends/http.c
 http_PKG      = libcurl
 secret_SRC    = keyring/secret_service.c
 secret_PKG    = libsecret-1
 secret_CFLAGS = -Wno-cast-qual
+# The one libcrypto user: certificates and RS256 client assertions.
+crypto_SRC    = backends/crypto.c
+crypto_PKG    = libcrypto
 MODULE_SO  = $(MODULES:%=$(B)/agentcred-%.so)
 MODULE_SRC = $(foreach m,$(MODULES),$($(m)_SRC))
 
@@ -157,12 +161,14 @@ $(B)/agentcred: $(B)/obj/helper/main.o $(B)/libagentcred.a $(MODULE_SYMS) \
 $(LINKS:%=$(B)/%): $(B)/agentcred
 	ln -sf agentcred $@
 
-# Unit tests link the core library directly (no modules, no keyring).
-$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libagentcred.a $(B)/CFLAGS \
+# Unit tests link the core library directly (no keyring); they export the
+# module ABI like the binary, so test_crypto can load agentcred-crypto.so.
+$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libagentcred.a $(MODULE_SYMS) $(B)/CFLAGS \
 		$(B)/LDFLAGS $(BUILD)/pkg/libcjson.cflags $(BUILD)/pkg/libcjson.libs
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(call pkg_cflags,libcjson) -Wno-missing-prototypes \
-	  $(ALL_LDFLAGS) -o $@ $< $(B)/libagentcred.a $(call pkg_libs,libcjson) -ldl
+	  $(ALL_LDFLAGS) -Wl,--dynamic-list=$(MODULE_SYMS) -o $@ $< $(B)/libagentcred.a \
+	  $(call pkg_libs,libcjson) -ldl
 
 unit: $(UNIT_BIN)
 

@@ -37,18 +37,30 @@ void token_release(struct token *t);
 /*
  * Cache levels.  The values are part of the cache key: never renumber.
  * Lock order, outermost first: LEVEL_FINAL → LEVEL_ENTRA_T2 → LEVEL_ENTRA_T1
- * (token_level_rank() gives it; a nested get must go to a lower rank).
+ * → LEVEL_ENTRA_MI (token_level_rank() gives it; a nested get must go to a
+ * lower rank).
  */
 enum token_level {
 	LEVEL_FINAL,		/* what the caller asked for */
 	LEVEL_ENTRA_T1,		/* blueprint → agent identity assertion */
-	LEVEL_ENTRA_T2		/* agent identity → FIC exchange token */
+	LEVEL_ENTRA_T2,		/* agent identity → FIC exchange token */
+	LEVEL_ENTRA_MI		/* managed identity token, step 1's assertion */
 };
 
 /* Position in the lock order: lower ranks are locked inside higher ones. */
 static inline int token_level_rank(enum token_level l)
 {
-	return l == LEVEL_FINAL ? 2 : l == LEVEL_ENTRA_T2 ? 1 : 0;
+	switch (l) {
+	case LEVEL_FINAL:
+		return 3;
+	case LEVEL_ENTRA_T2:
+		return 2;
+	case LEVEL_ENTRA_T1:
+		return 1;
+	case LEVEL_ENTRA_MI:
+	default:
+		return 0;
+	}
 }
 
 struct token_request {
@@ -82,7 +94,8 @@ struct token_source {
 enum credential_from {
 	CRED_KEYRING,		/* keyring item {kind=client-secret, profile=NAME} */
 	CRED_ENV,		/* environment variable $secret_env */
-	CRED_FILE		/* a file the backend reads (where = its path) */
+	CRED_FILE,		/* a file the backend reads (where = its path) */
+	CRED_ENDPOINT		/* nothing stored: the machine's identity endpoint */
 };
 
 struct credential {

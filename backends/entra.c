@@ -4,7 +4,9 @@
  * fetch() is called by the cache (helper/token.c) with src->req->level
  * saying which token is wanted:
  *   LEVEL_ENTRA_T1  step 1, the blueprint's assertion for the agent
- *                   identity (client secret or federated credential file);
+ *                   identity (its credential by kind: entra_cred.c);
+ *   LEVEL_ENTRA_MI  the managed identity token a managed-identity
+ *                   blueprint presents in step 1;
  *   LEVEL_ENTRA_T2  step 2a, agent-user mode's FIC exchange token;
  *   LEVEL_FINAL     the token the caller asked for, by mode.
  * T1 and T2 are obtained from the token_source the cache hands fetch(), so
@@ -34,6 +36,7 @@
 #include "../helper/lib/util.h"
 #include "backend.h"
 #include "entra.h"
+#include "entra_cred.h"
 #include "oauth.h"
 
 #define NEED_USER_TOKEN "obo mode needs the user's token — pass --user-token-file FILE|- or \"user_token\" in the request"
@@ -187,15 +190,28 @@ static enum ac_err post(const struct profile *p, enum entra_step step,
 	return err;
 }
 
-/* The blueprint's secret, or a federated credential file instead. */
+/* The blueprint's credential, by kind (entra_cred.c). */
 static void credential(const struct profile *p, struct credential *c)
 {
 	backend_credential_secret(p, c);
-	c->what = "blueprint client secret";
-	if (!p->secret_env && p->client_assertion_file) {
+	switch (entra_cred_kind(p)) {
+	case ENTRA_CRED_FILE:
 		c->from = CRED_FILE;
 		c->where = p->client_assertion_file;
 		c->what = "federated credential file";
+		break;
+	case ENTRA_CRED_MANAGED:
+		c->from = CRED_ENDPOINT;
+		c->where = NULL;
+		c->what = "managed identity";
+		break;
+	case ENTRA_CRED_CERT:
+		c->what = "blueprint certificate private key";
+		break;
+	case ENTRA_CRED_SECRET:
+	default:
+		c->what = "blueprint client secret";
+		break;
 	}
 }
 
@@ -203,15 +219,13 @@ static enum ac_err fetch_t1(const struct token_source *src, struct token *out)
 {
 	const struct profile *p = src->req->profile;
 	struct entra_form in = { .p = p };
-	struct credential c;
+	struct sbuf url = SBUF_INIT;
 	char *secret = NULL, *assertion = NULL;
 	enum ac_err err;
 
-	credential(p, &c);
-	if (c.from == CRED_FILE)
-		err = entra_read_assertion(c.where, &assertion);
-	else
-		err = src->secret(src, &secret);
+	entra_token_url(p, &url);
+	err = entra_cred_step1(src, url.buf, &secret, &assertion);
+	sbuf_release(&url);
 	if (err)
 		return err;
 	in.secret = secret;
@@ -301,6 +315,8 @@ static enum ac_err fetch(const struct token_source *src, struct token *out)
 		return fetch_t1(src, out);
 	case LEVEL_ENTRA_T2:
 		return with_t1(src, ENTRA_T2, NULL, out);
+	case LEVEL_ENTRA_MI:
+		return entra_mi_fetch(src->req->profile, out);
 	case LEVEL_FINAL:
 	default:
 		return fetch_final(src, out);

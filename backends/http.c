@@ -5,7 +5,9 @@
  *
  * Rules kept here, whatever the caller asked for:
  *   - https only; http only when the URL's host is loopback (checked by
- *     the callers too, enforced again here with CURLOPT_PROTOCOLS_STR);
+ *     the callers too, enforced again here with CURLOPT_PROTOCOLS_STR),
+ *     and for the managed identity token at the IMDS address (req->imds
+ *     and exactly HTTP_IMDS_PREFIX, no proxy);
  *   - TLS peer and host verification always on; a profile's ca_file ADDS
  *     trust anchors to the system's (see set_trust);
  *   - redirects are never followed (a 3xx comes back as a status);
@@ -255,7 +257,7 @@ static enum ac_err perform(const struct http_request *req,
 	CURLcode rc;
 	enum ac_err err;
 	size_t i;
-	int loopback;
+	int loopback, imds;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
@@ -264,11 +266,16 @@ static enum ac_err perform(const struct http_request *req,
 	t.retry_after = -1;
 	errbuf[0] = '\0';
 
-	if ((err = url_check_scheme(req->url, "the URL")))
+	/* the one plain-http URL off loopback: IMDS's token path, no proxy */
+	imds = req->imds && !strncmp(req->url, HTTP_IMDS_PREFIX,
+				     strlen(HTTP_IMDS_PREFIX)) &&
+	       !strpbrk(req->url, "#@ ");
+	if (!imds && (err = url_check_scheme(req->url, "the URL")))
 		return err;
-	/* cannot fail: url_check_scheme() parsed the same URL */
+	/* cannot fail: url_check_scheme() or the IMDS prefix vouch for it */
 	url_host(req->url, host, sizeof(host));
-	loopback = host_is_loopback(host);
+	/* treated as loopback: http allowed, never a proxy */
+	loopback = host_is_loopback(host) || imds;
 	if ((err = init_curl()))
 		return err;
 

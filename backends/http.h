@@ -29,7 +29,15 @@ struct http_request {
 	long connect_timeout_ms;	/* default 10000 */
 	long timeout_ms;		/* whole request, default 30000 */
 	size_t max_body;		/* 0: HTTP_MAX_BODY */
+	/*
+	 * The managed identity exception: plain http to exactly
+	 * HTTP_IMDS_PREFIX..., never through a proxy.  Ignored for any other
+	 * URL, which must be https (or http on loopback) as always.
+	 */
+	int imds;
 };
+
+#define HTTP_IMDS_PREFIX "http://169.254.169.254/metadata/identity/oauth2/token?"
 
 struct http_response {
 	long status;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../backends/entra_cred.h"
 #include "../backends/http.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
@@ -90,6 +91,32 @@ static void check_kernel(void)
 		report(-1, "kernel-cache", "kernel keyring refused (container seccomp?): cache hits go to the Secret Service, slower but correct");
 }
 
+/* Blueprint credentials (README "Blueprint credentials"): expiry, endpoint. */
+static void check_certificate(const struct profile *p)
+{
+	long long t, left;
+
+	if (entra_parse_rfc3339(p->certificate_expires, &t)) {
+		report(0, p->name, "certificate_expires \"%s\" is not a date", p->certificate_expires);
+		return;
+	}
+	left = t - now_seconds();
+	if (left <= 0)
+		report(0, p->name, "certificate %s expired at %s — add a new one with: agentcred profile add %s --certificate FILE ...",
+		       p->certificate_thumbprint, p->certificate_expires, p->name);
+	else
+		report(left < 30 * 86400 ? -1 : 1, p->name, "certificate %s expires %s (in %lld days)",
+		       p->certificate_thumbprint, p->certificate_expires, left / 86400);
+}
+
+static void check_managed(const struct profile *p)
+{
+	const char *ep = getenv("IDENTITY_ENDPOINT");
+
+	report(1, p->name, "managed identity %s from %s", p->managed_identity,
+	       ep && *ep ? "IDENTITY_ENDPOINT" : "IMDS");
+}
+
 static void check_secret(const struct profile *p)
 {
 	const struct backend *be = backend_for(p->type);
@@ -117,10 +144,17 @@ static void check_secret(const struct profile *p)
 		       c.what, c.where);
 		return;
 	}
+	if (c.from == CRED_ENDPOINT) {
+		check_managed(p);
+		return;
+	}
+	if (p->certificate_expires)
+		check_certificate(p);
 	err = kr_client_secret_get(p->name, &secret);
 	sec_free(secret);
 	if (err == AC_OK)
-		report(1, p->name, "secret stored");
+		report(1, p->name, p->certificate_expires ?
+		       "certificate private key stored" : "secret stored");
 	else if (err == AC_NOTFOUND)
 		report(0, p->name, "no secret stored — run: agentcred profile add %s --type %s ...",
 		       p->name, profile_type_name(p->type));

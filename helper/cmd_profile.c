@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../backends/entra_cred.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "lib/log.h"
@@ -50,9 +51,18 @@ static enum ac_err commit_profile(struct config *cfg, struct profile *p,
 {
 	enum ac_err err;
 	char *name = xstrdup(p->name);
+	struct profile *old = config_find(cfg, p->name);
 
 	if (secret && (err = kr_client_secret_put(p->name, secret)))
 		goto out;
+	/* an Entra secret or certificate key the new credential replaces */
+	if (!secret && old && old->type == PT_ENTRA_AGENT &&
+	    p->type == PT_ENTRA_AGENT && entra_cred_in_keyring(old) &&
+	    !entra_cred_in_keyring(p)) {
+		if ((err = kr_profile_drop_all(p->name)) && err != AC_NOTFOUND)
+			goto out;
+		ac_clear();
+	}
 	/* new settings or a new secret: no old token may be served */
 	if (config_find(cfg, p->name) || secret) {
 		err = token_forget_profile(p->name);
@@ -73,6 +83,7 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 {
 	const struct backend *be;
 	struct credential c;
+	struct entra_cred_opts cred = { 0 };
 	struct profile p;
 	char key[64], prompt[200];
 	char *secret = NULL;
@@ -87,6 +98,17 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 		return ac_fail(AC_USAGE, "bad profile name — use 1 to 64 letters, digits, '.', '_' and '-'");
 	p.name = xstrdup(argv[1]);
 	for (i = 2; i < argc; i++) {
+		/* blueprint credential options (backends/entra_cred.c) */
+		int took = entra_cred_option(&cred, argc - i, argv + i);
+
+		if (took < 0) {
+			err = AC_USAGE;
+			goto out;
+		}
+		if (took) {
+			i += took - 1;
+			continue;
+		}
 		if (!strcmp(argv[i], "--secret-stdin")) {
 			from_stdin = 1;
 			continue;
@@ -112,14 +134,13 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 		err = ac_fail(AC_USAGE, "--type is required: client-credentials, entra-agent or foundationallm");
 		goto out;
 	}
+	/* exactly one credential; a certificate's key becomes the secret */
+	if ((err = entra_cred_finish(&cred, &p, &secret)))
+		goto out;
 	if ((err = profile_validate(&p)))
 		goto out;
-	if (!(be = backend_for(p.type))) {
-		err = ac_fail(AC_USAGE, "profile %s has an unsupported type", p.name);
-		goto out;
-	}
 	be->credential(&p, &c);
-	if (c.from == CRED_KEYRING) {
+	if (!secret && c.from == CRED_KEYRING) {
 		snprintf(prompt, sizeof(prompt), "%s for %s (stored in the %s keyring): ",
 			 c.what, p.name,
 			 global.keyring && !strcmp(global.keyring, "file") ? "file" : "system");
@@ -237,6 +258,10 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 		sbuf_addf(&sb, "mode: %s\n", entra_mode_name(p->mode));
 	SHOW(user);
 	SHOW(client_assertion_file);
+	SHOW(certificate_thumbprint);
+	SHOW(certificate_thumbprint_sha256);
+	SHOW(certificate_expires);
+	SHOW(managed_identity);
 	SHOW(expires);
 	SHOW(description);
 	SHOW(api_url);

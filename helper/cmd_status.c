@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../backends/entra_cred.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "lib/secmem.h"
@@ -38,6 +39,8 @@ static const char *secret_state(const struct profile *p)
 		return "env";
 	if (c.from == CRED_FILE)
 		return "file";
+	if (c.from == CRED_ENDPOINT)
+		return "mi";
 	err = kr_client_secret_get(p->name, &secret);
 	sec_free(secret);
 	ac_clear();
@@ -70,6 +73,19 @@ static void local_time(long long t, char *out, size_t len)
 
 	if (!localtime_r(&tt, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M %Z", &tm))
 		snprintf(out, len, "?");
+}
+
+/* A blueprint certificate: when it expires (README "Blueprint credentials"). */
+static void cert_line(const struct profile *p, long long now)
+{
+	char rel[32] = "";
+	long long t;
+
+	if (!entra_parse_rfc3339(p->certificate_expires, &t))
+		relative(t - now, rel, sizeof(rel));
+	printf("%-20s certificate %s expires %s%s%s%s\n", "",
+	       p->certificate_thumbprint ? p->certificate_thumbprint : "?",
+	       p->certificate_expires, *rel ? " (" : "", rel, *rel ? ")" : "");
 }
 
 enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
@@ -118,6 +134,9 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 			}
 			if (r.p->expires)
 				cJSON_AddStringToObject(o, "expires", r.p->expires);
+			if (r.p->certificate_expires)
+				cJSON_AddStringToObject(o, "certificate_expires",
+							r.p->certificate_expires);
 			cJSON_AddItemToArray(arr, o);
 		} else {
 			printf("%-20s %-18s %-7s %-8s %s%s%s%s\n", r.p->name,
@@ -125,6 +144,8 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 			       *rel ? " (" : "", rel, *rel ? ")" : "");
 			if (r.p->expires)
 				printf("%-20s agent access token valid through %s\n", "", r.p->expires);
+			if (r.p->certificate_expires)
+				cert_line(r.p, now);
 		}
 	}
 	if (as_json) {

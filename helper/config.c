@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../backends/entra_cred.h"
 #include "lib/atomicfile.h"
 #include "config.h"
 #include "lib/secmem.h"
@@ -64,6 +65,10 @@ static const struct profile_key profile_keys[] = {
 	KEY(mode, K_MODE, EA),
 	KEY(user, K_STR, EA),
 	KEY(client_assertion_file, K_STR, EA),
+	KEY(certificate_thumbprint, K_STR, EA),
+	KEY(certificate_thumbprint_sha256, K_STR, EA),
+	KEY(certificate_expires, K_STR, EA),
+	KEY(managed_identity, K_STR, EA),
 	KEY(expires, K_STR, FL),
 	KEY(description, K_STR, FL),
 	KEY(api_url, K_STR, ALL),
@@ -361,9 +366,8 @@ enum ac_err profile_validate(const struct profile *p)
 		if (p->client_assertion_file && p->client_assertion_file[0] != '/')
 			return ac_fail(AC_USAGE, "profile %s: client_assertion_file must be an absolute path",
 				       p->name);
-		if (p->client_assertion_file && p->secret_env)
-			return ac_fail(AC_USAGE, "profile %s: use either client_assertion_file or secret_env, not both",
-				       p->name);
+		if ((err = entra_cred_validate(p)))
+			return err;
 		break;
 	case PT_FOUNDATIONALLM: {
 		long long t;

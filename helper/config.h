@@ -49,6 +49,11 @@ struct profile {
 	enum entra_mode mode;
 	char *user;
 	char *client_assertion_file;
+	/* --certificate: its key is the profile's secret (README "Blueprint credentials") */
+	char *certificate_thumbprint;		/* SHA-1 of the DER, hex */
+	char *certificate_thumbprint_sha256;	/* SHA-256 of the DER, hex */
+	char *certificate_expires;		/* notAfter, YYYY-MM-DDTHH:MM:SSZ */
+	char *managed_identity;			/* "system" or a client id */
 
 	/* foundationallm */
 	char *expires;		/* YYYY-MM-DD */

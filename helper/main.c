@@ -44,7 +44,10 @@ static const struct command commands[] = {
 	  "                       --audience A  --resource R\n"
 	  "  entra-agent:         --tenant T  --authority URL  --blueprint-app-id ID  --agent-app-id ID\n"
 	  "                       --mode autonomous-app|obo|agent-user  --scope S  --user UPN|OID\n"
-	  "                       --client-assertion-file FILE\n"
+	  "                       one blueprint credential: a secret (not for production), or\n"
+	  "                       --certificate FILE (PEM certificate and key; the key goes to the keyring)\n"
+	  "                       --managed-identity  --managed-identity-client-id ID\n"
+	  "                       --workload-identity (AZURE_* variables)  --client-assertion-file FILE\n"
 	  "  foundationallm:      --expires YYYY-MM-DD  --description TEXT\n"
 	  "  --secret-stdin       read the secret from stdin (else a no-echo prompt on a terminal);\n"
 	  "                       a secret is never accepted on the command line\n" },

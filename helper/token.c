@@ -170,6 +170,8 @@ static const char *level_label(const struct token_request *req, char *buf, size_
 		return "agent identity assertion";
 	case LEVEL_ENTRA_T2:
 		return "agent user exchange token";
+	case LEVEL_ENTRA_MI:
+		return "managed identity token";
 	case LEVEL_FINAL:
 	default:
 		snprintf(buf, len, "%s", scope ? scope : "default scope");

@@ -16,11 +16,11 @@
 set -eu
 
 BUILD="gcc make pkg-config libc6-dev libsecret-1-dev libcurl4-openssl-dev
-libcjson-dev"
+libcjson-dev libssl-dev"
 DEMO="gnome-keyring libsecret-tools dbus dbus-bin openssl ca-certificates curl
 git python3 procps"
 CHECK="clang libclang-rt-14-dev keyutils valgrind hyperfine zsh bash-completion
-man-db groff-base psmisc jq binutils"
+man-db groff-base psmisc jq binutils python3-cryptography"
 DEB="debhelper dpkg-dev fakeroot lintian"
 
 list=0

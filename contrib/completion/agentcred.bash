@@ -20,7 +20,9 @@ _agentcred()
 	local keys="--type --token-url --client-id --auth-method --scope --audience --resource
 		--tenant --authority --blueprint-app-id --agent-app-id --mode --user
 		--client-assertion-file --expires --description --api-url --header --host
-		--ca-file --timeout --refresh-margin --secret-env --secret-stdin"
+		--ca-file --timeout --refresh-margin --secret-env --secret-stdin
+		--certificate --managed-identity --managed-identity-client-id
+		--workload-identity"
 	local i cmd= sub= _agentcred_global=()
 
 	for ((i = 1; i < cword; i++)); do
@@ -32,7 +34,7 @@ _agentcred()
 	done
 
 	case $prev in
-	--config|--ca-file|--client-assertion-file|--user-token-file)
+	--config|--ca-file|--client-assertion-file|--user-token-file|--certificate)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--keyring) COMPREPLY=($(compgen -W "secret-service file" -- "$cur")); return ;;
 	--type) COMPREPLY=($(compgen -W "client-credentials entra-agent foundationallm" -- "$cur")); return ;;

@@ -1,7 +1,8 @@
 /*
  * libcurl and libsecret cost ~10 ms of start-up when linked, so they live
  * in private modules (agentcred-http.so, agentcred-secret.so) that are
- * dlopen()ed only when a request gets past the kernel-keyring cache.
+ * dlopen()ed only when a request gets past the kernel-keyring cache; so
+ * does libcrypto (agentcred-crypto.so: certificates, signed assertions).
  *
  * Search order, from the directory D of /proc/self/exe (so the
  * git-credential-agentcred and docker-credential-agentcred links work):

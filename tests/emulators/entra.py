@@ -19,6 +19,19 @@ emu.config keys (k=v on emu_start, or emu_set at run time):
   revoked_before    T1s issued before this unix time are refused
                     (invalid_client AADSTS700024), as after a server-side
                     revocation
+  cert_files        comma-separated PEM files: the certificates registered
+                    on the blueprint; a step-1 client_assertion with an x5t
+                    header must be an RS256 JWT signed by one of them
+                    (verified with Debian's python3-cryptography), aud = the
+                    token URL, iss = sub = blueprint, a jti never seen before
+  mi_client_id      client id of the system-assigned managed identity
+  user_mi_client_id client id of a user-assigned managed identity
+  fic_mi            comma-separated managed identity client ids trusted as
+                    the blueprint's federated credential (default: both)
+  identity_header   X-IDENTITY-HEADER the App Service style endpoint wants
+  mi_lifetime       lifetime of managed identity tokens
+  jwt_exp_extra     final tokens' JWT exp is this much later than expires_in
+  omit_expires_in   final token answers carry no expires_in
   force_error       make every final-token request fail with this error:
                     interaction_required | invalid_grant | invalid_client |
                     unauthorized_client | temporarily_unavailable
@@ -27,7 +40,18 @@ emu.state (read with emu_state): "posts" counts answered requests by step
 refusal, "last_credential" tells how step 1 authenticated ("secret" or
 "assertion:<sha256 prefix>"), "last_user_by" is username or user_id,
 "obo_users" the oid of each OBO user, "issued" every token handed out,
-"last_correlation_id" that of the last refusal.
+"last_correlation_id" that of the last refusal, "mi" counts managed
+identity tokens served by endpoint style ("imds", "appservice"), "jtis"
+of the certificate assertions accepted, "last_assertion" the last one.
+
+Managed identity endpoints (run a second instance with --http and point
+AZURE_POD_IDENTITY_AUTHORITY_HOST or IDENTITY_ENDPOINT at it):
+  GET /metadata/identity/oauth2/token   IMDS: Metadata: true,
+                                        api-version=2018-02-01
+  GET /msi/token                        App Service / Container Apps / Arc:
+                                        X-IDENTITY-HEADER, api-version=2019-08-01
+The token endpoint accepts their tokens by their claims (the two
+instances share no state).
 """
 
 import base64
@@ -52,7 +76,12 @@ DEFAULTS = {
     "t1_lifetime": 3900,
     "t2_lifetime": 3600,
     "lifetime": 3599,
+    "mi_client_id": "5a5a5a5a-0000-4000-8000-000000000005",
+    "user_mi_client_id": "5b5b5b5b-0000-4000-8000-000000000006",
+    "identity_header": "emu-identity-header",
+    "mi_lifetime": 86400,
 }
+MI_RESOURCE = "api://AzureADTokenExchange"
 
 CLAIMS_CHALLENGE = ('{"access_token":{"capolids":{"essential":true,'
                     '"values":["c3a9f1e0-5b1e-4a53-9d2b-6d1c0e7d1f00"]}}}')
@@ -75,7 +104,7 @@ FORCED = {
 
 def cfg(emu, key):
     v = emu.config.get(key, DEFAULTS.get(key))
-    if key.endswith("lifetime") or key == "revoked_before":
+    if key.endswith("lifetime") or key in ("revoked_before", "jwt_exp_extra"):
         return int(v) if v is not None else None
     return v
 
@@ -143,9 +172,10 @@ def decode_jwt(tok):
 
 def issue(emu, kind, lifetime, scope, claims):
     now = int(emu.now())
+    extra = (cfg(emu, "jwt_exp_extra") or 0) if kind == "final" else 0
     base = {
         "iss": "https://login.microsoftonline.com/%s/v2.0" % cfg(emu, "tenant"),
-        "iat": now, "nbf": now, "exp": now + lifetime,
+        "iat": now, "nbf": now, "exp": now + lifetime + extra,
         "jti": uuid.uuid4().hex, "emu_kind": kind,
         "tid": cfg(emu, "tenant"),
     }
@@ -156,6 +186,9 @@ def issue(emu, kind, lifetime, scope, claims):
             "ext_expires_in": lifetime, "access_token": tok}
     if scope:
         body["scope"] = scope
+    if kind == "final" and emu.config.get("omit_expires_in"):
+        del body["expires_in"]
+        del body["ext_expires_in"]
     return emu.json(200, body)
 
 
@@ -196,6 +229,169 @@ def client_assertion_t1(emu, form, agent):
     return claims
 
 
+def b64d(part):
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt_part(tok, i):
+    parts = tok.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        v = json.loads(b64d(parts[i]))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return v if isinstance(v, dict) else None
+
+
+def registered_certs(emu):
+    from cryptography import x509
+    certs = []
+    for path in (emu.config.get("cert_files") or "").split(","):
+        if path:
+            with open(path, "rb") as f:
+                text = f.read()
+            end = b"-----END CERTIFICATE-----"
+            for block in text.split(end)[:-1]:
+                certs.append(x509.load_pem_x509_certificate(block + end))
+    return certs
+
+
+def cert_assertion(emu, req, assertion, head):
+    """RFC 7523 client assertion signed by a registered certificate."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    claims = jwt_part(assertion, 1)
+    if head.get("alg") != "RS256" or head.get("typ") != "JWT" or \
+            claims is None:
+        raise Reject(401, "invalid_client", 50027,
+                     "Invalid JWT token. The token header must have alg "
+                     "RS256 and typ JWT.")
+    x5t = head.get("x5t")
+    match = [c for c in registered_certs(emu)
+             if b64u(c.fingerprint(hashes.SHA1())) == x5t]
+    if not match:
+        try:
+            thumb = b64d(x5t).hex().upper()
+        except (ValueError, TypeError):
+            thumb = "?"
+        raise Reject(401, "invalid_client", 700027,
+                     "Client assertion failed signature validation. [Reason "
+                     "- The key was not found., Thumbprint of key used by "
+                     "client: '%s']" % thumb)
+    cert = match[0]
+    if head.get("x5t#S256") != b64u(cert.fingerprint(hashes.SHA256())):
+        raise Reject(401, "invalid_client", 700027,
+                     "Client assertion failed signature validation. [Reason "
+                     "- x5t#S256 does not match x5t.]")
+    signed, _, sig = assertion.rpartition(".")
+    try:
+        cert.public_key().verify(b64d(sig), signed.encode(),
+                                 padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        raise Reject(401, "invalid_client", 700027,
+                     "Client assertion contains an invalid signature.")
+    aud = "https://%s%s" % (req.headers.get("host", ""), req.path)
+    if claims.get("aud") != aud:
+        raise Reject(401, "invalid_client", 700212,
+                     "The audience '%s' of the client assertion is not the "
+                     "token endpoint '%s'." % (claims.get("aud"), aud))
+    bp = cfg(emu, "blueprint")
+    if claims.get("iss") != bp or claims.get("sub") != bp:
+        raise Reject(401, "invalid_client", 700021,
+                     "Client assertion application identifier doesn't match "
+                     "'client_id' parameter.")
+    now = emu.now()
+    for k in ("iat", "nbf", "exp"):
+        if not isinstance(claims.get(k), int):
+            raise Reject(401, "invalid_client", 50027,
+                         "Invalid JWT token: no numeric %s." % k)
+    if claims["nbf"] > now + 300 or claims["exp"] <= now or \
+            claims["exp"] - claims["nbf"] > 3600:
+        raise Reject(401, "invalid_client", 700024,
+                     "Client assertion is not within its valid time range.")
+    jti = claims.get("jti")
+    seen = emu.state.setdefault("jtis", [])
+    if not isinstance(jti, str) or not jti:
+        raise Reject(401, "invalid_client", 50027,
+                     "Invalid JWT token: no jti.")
+    if jti in seen:
+        # the code is the emulator's: Entra refuses replays too
+        raise Reject(401, "invalid_client", 7000215,
+                     "Client assertion replayed: jti '%s' was already used."
+                     % jti)
+    seen.append(jti)
+    emu.state["last_assertion"] = assertion
+    return x5t
+
+
+def mi_assertion(emu, claims):
+    """A managed identity token trusted as the blueprint's FIC."""
+    trusted = (emu.config.get("fic_mi") or "%s,%s" % (
+        cfg(emu, "mi_client_id"), cfg(emu, "user_mi_client_id"))).split(",")
+    if claims.get("aud") != EXCHANGE_AUD or \
+            claims.get("appid") not in trusted:
+        raise Reject(401, "invalid_client", 700213,
+                     "No matching federated identity record found for "
+                     "presented assertion subject '%s'." % claims.get("appid"))
+    if claims.get("exp", 0) <= emu.now():
+        raise Reject(401, "invalid_client", 700024,
+                     "Client assertion is not within its valid time range.")
+    return claims["appid"]
+
+
+def managed_identity(emu, req, style):
+    """IMDS (style imds) or App Service (appservice) token endpoint."""
+    q = req.query
+    if style == "imds":
+        if req.headers.get("metadata") != "true":
+            return emu.json(400, {"error": "invalid_request",
+                                  "error_description": "Required metadata "
+                                  "header not specified"})
+        want = "2018-02-01"
+    else:
+        if req.headers.get("x-identity-header") != cfg(emu, "identity_header"):
+            return emu.json(401, {"statusCode": 401,
+                                  "message": "Unauthorized request"})
+        want = "2019-08-01"
+    if q.get("api-version") != want:
+        return emu.json(400, {"error": "invalid_request",
+                              "error_description": "api-version %s is not "
+                              "supported here" % q.get("api-version")})
+    if q.get("resource") != MI_RESOURCE:
+        return emu.json(400, {"error": "invalid_resource",
+                              "error_description": "AADSTS500011: The "
+                              "resource principal named %s was not found."
+                              % q.get("resource")})
+    cid = q.get("client_id")
+    if cid is not None and cid != cfg(emu, "user_mi_client_id"):
+        return emu.json(400, {"error": "invalid_request",
+                              "error_description": "Identity not found"})
+    cid = cid or cfg(emu, "mi_client_id")
+    now, life = int(emu.now()), cfg(emu, "mi_lifetime")
+    tok = emu.jwt({"aud": EXCHANGE_AUD, "appid": cid, "emu_kind": "mi",
+                   "iat": now, "nbf": now, "exp": now + life,
+                   "sub": "mi-" + cid})
+    counts = emu.state.setdefault("mi", {})
+    counts[style] = counts.get(style, 0) + 1
+    if style == "imds":
+        body = {"access_token": tok, "client_id": cid,
+                "expires_in": str(life), "expires_on": str(now + life),
+                "ext_expires_in": str(life), "not_before": str(now),
+                "resource": MI_RESOURCE, "token_type": "Bearer"}
+    else:
+        # 2019-08-01 has expires_on and no expires_in
+        body = {"access_token": tok, "expires_on": str(now + life),
+                "resource": MI_RESOURCE, "token_type": "Bearer",
+                "client_id": cid}
+    return emu.json(200, body)
+
+
 def step1(emu, req, form):
     need(form, "grant_type")
     bp = cfg(emu, "blueprint")
@@ -211,12 +407,20 @@ def step1(emu, req, form):
         if form.get("client_assertion_type") != JWTBEARER:
             raise Reject(400, "invalid_request", 50027,
                          "Invalid client_assertion_type.")
-        if assertion != cfg(emu, "fic"):
+        head = jwt_part(assertion, 0)
+        mi = decode_jwt(assertion)
+        if head is not None and "x5t" in head:
+            emu.state["last_credential"] = "certificate:" + \
+                cert_assertion(emu, req, assertion, head)
+        elif mi is not None and mi.get("emu_kind") == "mi":
+            emu.state["last_credential"] = "mi:" + mi_assertion(emu, mi)
+        elif assertion != cfg(emu, "fic"):
             raise Reject(401, "invalid_client", 700213,
                          "No matching federated identity record found for "
                          "presented assertion subject.")
-        emu.state["last_credential"] = "assertion:" + hashlib.sha256(
-            assertion.encode()).hexdigest()[:12]
+        else:
+            emu.state["last_credential"] = "assertion:" + hashlib.sha256(
+                assertion.encode()).hexdigest()[:12]
     elif secret is not None:
         if secret != cfg(emu, "secret"):
             raise Reject(401, "invalid_client", 7000215,
@@ -417,6 +621,10 @@ def graph_users(emu, req):
 
 def handle(req, emu):
     path = req.path.split("?")[0]
+    if req.method == "GET" and path == "/metadata/identity/oauth2/token":
+        return managed_identity(emu, req, "imds")
+    if req.method == "GET" and path == "/msi/token":
+        return managed_identity(emu, req, "appservice")
     if req.method == "GET" and path == "/v1.0/users":
         return graph_users(emu, req)
     tenant = cfg(emu, "tenant")

@@ -163,8 +163,25 @@ static void test_required(void)
 	/* client_assertion_file: absolute (kubectl and git vary the cwd), alone */
 	bad("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"fic.jwt\"}}}", "absolute");
 	bad("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"/f\",\"secret_env\":\"S\"}}}",
-	    "either client_assertion_file or secret_env");
+	    "not both client_assertion_file and secret_env");
 	good("{\"profiles\":{\"a\":{" EA_OK ",\"client_assertion_file\":\"/run/fic.jwt\"}}}");
+	/* blueprint credentials: exactly one; certificate keys together */
+	good("{\"profiles\":{\"a\":{" EA_OK ",\"managed_identity\":\"system\"}}}");
+	good("{\"profiles\":{\"a\":{" EA_OK ",\"managed_identity\":\"5a5a5a5a-0000-4000-8000-000000000005\"}}}");
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"managed_identity\":\"mine\"}}}", "client id");
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"managed_identity\":\"system\",\"client_assertion_file\":\"/f\"}}}",
+	    "not both client_assertion_file and managed_identity");
+#define CERT_OK "\"certificate_thumbprint\":\"AEE5AE4B510D57CE30C5116241CBE7E7722914E1\"," \
+	"\"certificate_thumbprint_sha256\":\"420ABFFA87CF799F9F4F8CBF05EDD55EEFBF87F1045CA4150010C5106D2CB403\"," \
+	"\"certificate_expires\":\"2126-11-08T19:07:27Z\""
+	good("{\"profiles\":{\"a\":{" EA_OK "," CERT_OK "}}}");
+	bad("{\"profiles\":{\"a\":{" EA_OK "," CERT_OK ",\"secret_env\":\"S\"}}}",
+	    "not both certificate_thumbprint and secret_env");
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"certificate_thumbprint\":\"AEE5\"}}}", "go together");
+	bad("{\"profiles\":{\"a\":{" EA_OK ",\"certificate_thumbprint\":\"AEE5AE4B510D57CE30C5116241CBE7E7722914E1\","
+	    "\"certificate_thumbprint_sha256\":\"420ABFFA87CF799F9F4F8CBF05EDD55EEFBF87F1045CA4150010C5106D2CB403\","
+	    "\"certificate_expires\":\"2126-11-08\"}}}", "go together");
+	bad("{\"profiles\":{\"a\":{" CC_OK ",\"managed_identity\":\"system\"}}}", "does not apply");
 	/* keys that do not apply to the type */
 	bad("{\"profiles\":{\"a\":{" FL_OK ",\"client_id\":\"c\"}}}", "does not apply");
 	bad("{\"profiles\":{\"a\":{" CC_OK ",\"tenant\":\"t\"}}}", "does not apply");
