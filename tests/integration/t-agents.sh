@@ -1,0 +1,183 @@
+#!/bin/bash
+# Agent tools (issue 18, README.md "Agent tools"): the real Claude Code,
+# Codex, Copilot CLI and gemini-cli, installed with npm into a private
+# prefix (cached between runs under build/agents, keyed by version), get
+# their tokens from agentcred through contrib/agents/ configurations and
+# send them to the stubs of tests/emulators/agents.py, which accept only
+# tokens the oauth_cc emulator issued and did not revoke.  Fully offline:
+# after the npm step the script re-runs itself in a network namespace with
+# only loopback (unshare -rn, which works unprivileged).
+#   - each CLI reaches its stub with the right token (and AI-Resource-Group);
+#   - negative control: a profile of another token server → the CLI fails
+#     and the stub saw (and refused) that token;
+#   - revoke + forget: the stub revokes the token on first use and runs
+#     `agentcred forget`; a CLI that re-runs its hook on 401 gets a fresh
+#     token and finishes;
+#   - headers [NAME] and exec directly (exit statuses, no token without a
+#     command, http off loopback).
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# the CLI versions under test (each works with node 18 or 20, see README)
+AGENT_PKGS="@anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0 @github/copilot@1.0.102 @google/gemini-cli@0.61.0"
+
+# ---------------------------------------------------------------- npm step
+# (build/agents when every CLI is there or it is writable: the suite may run
+# as another user than the one who built the tree)
+agents_complete() {
+	local pkg
+	for pkg in $AGENT_PKGS; do
+		[ -d "$1/$(printf '%s' "$pkg" | tr / +)/node_modules" ] || return 1
+	done
+}
+agents_cache() {
+	local d=${AGENTCRED_AGENTS_CACHE:-$TOP/build/agents}
+	agents_complete "$d" && { printf '%s' "$d"; return 0; }
+	if ! mkdir -p "$d" 2>/dev/null || [ ! -w "$d" ]; then
+		d=/var/tmp/agentcred-agents-$(id -u)
+		mkdir -p "$d" || return 1
+	fi
+	printf '%s' "$d"
+}
+
+# agents_install: DIR/<pkg with / as +>@<version>/node_modules/.bin/<cli>
+agents_install() {
+	local pkg dir
+	for pkg in $AGENT_PKGS; do
+		dir=$AGENTS/$(printf '%s' "$pkg" | tr / +)
+		[ -d "$dir/node_modules" ] && continue
+		echo "# npm install $pkg into $dir" >&2
+		rm -rf "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		npm install --prefix "$dir.tmp" --cache "$AGENTS/npm-cache" --no-audit \
+			--no-fund --loglevel=error "$pkg" >&2 || return 1
+		mv "$dir.tmp" "$dir" || return 1
+	done
+}
+
+if [ -z "${AC_AGENTS_NETNS:-}" ]; then
+	for c in node npm unshare ip; do
+		command -v "$c" >/dev/null 2>&1 || {
+			echo "not ok - prerequisite: $c is not installed — run tests/install-deps.sh"
+			echo "t-agents: 0 passed, 1 failed"; exit 1; }
+	done
+	AGENTS=$(agents_cache) && agents_install || {
+		echo "not ok - prerequisite: npm install of the agent CLIs"
+		echo "t-agents: 0 passed, 1 failed"; exit 1; }
+	export AGENTS AC_AGENTS_NETNS=1 TOP
+	exec unshare -rn sh -c 'ip link set lo up && exec bash "$0"' "$0"
+fi
+
+. "$(dirname "$0")/../lib.sh"
+bin() { printf '%s/%s/node_modules/.bin/%s' "$AGENTS" "$(printf '%s' "$1" | tr / +)" "$2"; }
+CLAUDE=$(bin @anthropic-ai/claude-code@2.1.197 claude)
+CODEX=$(bin @openai/codex@0.171.0 codex)
+COPILOT=$(bin @github/copilot@1.0.102 copilot)
+GEMINI=$(bin @google/gemini-cli@0.61.0 gemini)
+CONTRIB=$TOP/contrib/agents
+
+# nothing but loopback: a connection anywhere else must fail at once
+run "$PY" -c 'import socket; socket.create_connection(("1.1.1.1", 443), 2)'
+t_eq "offline: only loopback in this network namespace" 1 "$RC"
+
+keyring_start
+argv_shims	# "agentcred" on PATH logs its argv to $T/argv.log
+RG=grp-$UNIQ
+emu_start o oauth_cc,agents --http "require_headers={\"AI-Resource-Group\": \"$RG\"}"
+emu_start x oauth_cc --http		# another token server: its tokens are wrong
+INST=8b6e7e3a-2f54-4c51-9d43-0c1d5e3f7a21
+mktoken() {
+	PYTHONPATH=$TOP/tests/emulators "$PY" -c \
+		'import sys, fllm; print(fllm.make_token(*sys.argv[1:]))' "$@"
+}
+FTOK=$(mktoken "$INST")
+FWRONG=$(mktoken "$INST")
+emu_start f agents --http auth=fllm "fllm_token=$FTOK" label=fllm
+emu_set o '{"label": "sap"}' >/dev/null
+
+PS=sap-$UNIQ PW=wrong-$UNIQ PF=fllm-$UNIQ PFW=fllmwrong-$UNIQ
+HOST_O=127.0.0.1:$PORT_o HOST_F=127.0.0.1:$PORT_f
+t_ok "profile add (SAP-style)" profile_cc "$PS" "$URL_o/oauth/token" cc-secret \
+	--header "AI-Resource-Group=$RG" --host "$HOST_O"
+t_ok "profile add (wrong token server)" profile_cc "$PW" "$URL_x/oauth/token" cc-secret \
+	--header "AI-Resource-Group=$RG"
+fl_add() {
+	local name=$1 tok=$2; shift 2
+	printf '%s' "$tok" | "$AC" profile add "$name" --type foundationallm \
+		--api-url "$URL_f/instances/$INST" --secret-stdin "$@"
+}
+t_ok "profile add (FoundationaLLM)" fl_add "$PF" "$FTOK" --host "$HOST_F"
+t_ok "profile add (FoundationaLLM, wrong token)" fl_add "$PFW" "$FWRONG"
+
+# seen ID [FIELD]: what the stub recorded, one request a line
+seen() { emu_state "$1" "\"\\n\".join(\"%s %s %s\" % (e[\"path\"], e[\"ok\"], e[\"token\"]) for e in s.get(\"seen\", []))"; }
+tokens_o() { emu_state o '"\n".join(s.get("tokens", []))'; }
+# last_ok ID PATH: the credential of the last accepted request to PATH
+last_ok() { seen "$1" | awk -v p="$2" '$1 == p && $2 == "True" { t = $3 } END { print t }'; }
+ok_count() { seen "$1" | awk -v p="$2" '$1 == p && $2 == "True"' | wc -l; }
+bad_count() { seen "$1" | awk -v p="$2" '$1 == p && $2 == "False"' | wc -l; }
+# fill FILE: a contrib configuration with this run's names, URLs and group
+fill() {
+	sed -e "s|https://llm-gateway.example.com/anthropic|$URL_o|g" \
+	    -e "s|https://llm-gateway.example.com/v1|$URL_o/v1|g" \
+	    -e "s|https://llm-gateway.example.com/gemini|$URL_o|g" \
+	    -e "s|https://llm-gateway.example.com|$URL_o|g" \
+	    -e "s|https://mcp.sap-tools.example.com/mcp|$URL_o/mcp|g" \
+	    -e "s|https://fllm-core.example.com/mcp|$URL_f/mcp|g" \
+	    -e "s|sap-ai-core|$PS|g" -e "s|fllm-agent-token|$PF|g" \
+	    -e "s|AI-Resource-Group: default|AI-Resource-Group: $RG|g" \
+	    -e "s|\"AI-Resource-Group\" = \"default\"|\"AI-Resource-Group\" = \"$RG\"|g" "$1"
+}
+
+# ================================================================ headers, exec
+t_ok "headers NAME" "$AC" headers "$PS"
+TOK=$(tokens_o | tail -1)
+t_eq "headers NAME: exactly Authorization + AI-Resource-Group" \
+	"{\"Authorization\":\"Bearer $TOK\",\"AI-Resource-Group\":\"$RG\"}" "$OUT"
+CLAUDE_CODE_MCP_SERVER_URL=$URL_o/mcp run "$AC" headers
+t_eq "headers by CLAUDE_CODE_MCP_SERVER_URL host:port" \
+	"{\"Authorization\":\"Bearer $TOK\",\"AI-Resource-Group\":\"$RG\"}" "$OUT"
+CLAUDE_CODE_MCP_SERVER_URL=$URL_f/mcp?x=1 run "$AC" headers
+t_eq "headers by URL: FoundationaLLM" "{\"X-AGENT-ACCESS-TOKEN\":\"$FTOK\"}" "$OUT"
+t_exit "headers: neither NAME nor URL → exit 2" 2 env -u CLAUDE_CODE_MCP_SERVER_URL "$AC" headers
+t_exit "headers: no profile for the host → exit 2" 2 \
+	env CLAUDE_CODE_MCP_SERVER_URL=https://nobody.example/mcp "$AC" headers
+t_eq "headers: no match prints nothing" "" "$OUT"
+t_exit "headers: host without the port does not match → exit 2" 2 \
+	env CLAUDE_CODE_MCP_SERVER_URL=http://127.0.0.1/mcp "$AC" headers
+t_exit "headers: plain http off loopback → exit 2" 2 \
+	env CLAUDE_CODE_MCP_SERVER_URL=http://mcp.example.com/mcp "$AC" headers "$PS"
+t_eq "headers: http off loopback prints no token" "" "$OUT"
+t_contains "headers: says why" "$ERR" "https://"
+t_exit "headers: bad URL → exit 2" 2 env CLAUDE_CODE_MCP_SERVER_URL=notaurl "$AC" headers
+t_exit "headers: unknown option → exit 2" 2 "$AC" headers "$PS" --bogus
+t_exit "headers: unknown profile → exit 2" 2 "$AC" headers "nosuch-$UNIQ"
+
+cat >"$T/bin/showenv" <<'EOF'
+#!/bin/sh
+printf 'TOKEN=%s\n---\n%s\n---\nargs:%s\n' "${MY_TOKEN-unset}" "${MY_HEADERS-unset}" "$*"
+EOF
+chmod +x "$T/bin/showenv"
+t_ok "exec --env --headers-env" "$AC" exec "$PS" --env MY_TOKEN --headers-env MY_HEADERS -- showenv a "b c"
+t_eq "exec: token and header lines in CMD's environment" \
+	"$(printf 'TOKEN=%s\n---\nAuthorization: Bearer %s\nAI-Resource-Group: %s\n---\nargs:a b c' "$TOK" "$TOK" "$RG")" "$OUT"
+t_ok "exec FoundationaLLM" "$AC" exec "$PF" --headers-env MY_HEADERS -- showenv
+t_contains "exec: X-AGENT-ACCESS-TOKEN line" "$OUT" "X-AGENT-ACCESS-TOKEN: $FTOK"
+cat >"$T/bin/marker" <<EOF
+#!/bin/sh
+touch "$T/marker-ran"
+EOF
+chmod +x "$T/bin/marker"
+printf 'wrong' | "$AC" profile add "bad-$UNIQ" --type client-credentials \
+	--token-url "$URL_o/oauth/token" --client-id cc-client --secret-stdin >/dev/null 2>&1
+t_exit "headers: rejected credentials → exit 4" 4 "$AC" headers "bad-$UNIQ"
+t_exit "exec: rejected credentials → exit 4" 4 "$AC" exec "bad-$UNIQ" --env MY_TOKEN -- marker
+t_eq "exec: no token, no CMD" no "$([ -e "$T/marker-ran" ] && echo yes || echo no)"
+t_exit "exec: no -- → exit 2" 2 "$AC" exec "$PS" --env MY_TOKEN marker
+t_exit "exec: no variable → exit 2" 2 "$AC" exec "$PS" -- marker
+t_exit "exec: bad variable name → exit 2" 2 "$AC" exec "$PS" --env 'A=B' -- marker
+t_exit "exec: no CMD → exit 2" 2 "$AC" exec "$PS" --env MY_TOKEN --
+t_eq "exec: usage errors ran nothing" no "$([ -e "$T/marker-ran" ] && echo yes || echo no)"
+t_exit "exec: missing CMD → exit 1" 1 "$AC" exec "$PS" --env MY_TOKEN -- "$T/no-such-cmd"
+assert_no_secret "no token in any agentcred argv" "$T/argv.log" "$TOK" "$FTOK"
+
+t_done
