@@ -21,10 +21,12 @@ Authentication, per request:
 A refused request is 401 (deny_status) with {"error": ...}.
 
 emu.config: auth, fllm_token, require_headers, deny_status, answer (the
-text every model answers, default "agentcred-ok"), revoke_on (a path
-prefix) with revoke_cmd (argv): the first authenticated request there
-revokes every token, runs revoke_cmd (the test's `agentcred forget`) and
-answers 401, so the client must fetch a fresh token to go on.
+text every model answers, default "agentcred-ok"), tool_use (a tool name:
+the model calls it once, then reports its result), revoke_on (a path
+prefix; with revoke_method only MCP requests of that JSON-RPC method) and
+revoke_cmd (argv): the first authenticated request there revokes every
+token, runs revoke_cmd (the test's `agentcred forget`) and answers 401 (or
+revoke_status), so the client must fetch a fresh token to go on.
 emu.state["seen"]: one entry per API request {"path", "ok", "token"
 (the credential presented), "headers" (lower-case names)}.
 """
@@ -37,8 +39,8 @@ from oauth_cc import live_tokens
 ANSWER = "agentcred-ok"
 
 
-def _deny(emu, why):
-    return emu.json(int(emu.config.get("deny_status", 401)),
+def _deny(emu, why, status=None):
+    return emu.json(int(status or emu.config.get("deny_status", 401)),
                     {"error": {"type": "authentication_error", "message": why}})
 
 
@@ -76,7 +78,9 @@ def _authorize(req, emu):
     if why:
         return _deny(emu, why)
     prefix = emu.config.get("revoke_on")
-    if prefix and req.path.startswith(prefix):
+    method = emu.config.get("revoke_method")
+    if prefix and req.path.startswith(prefix) and \
+            (not method or _body(req).get("method") == method):
         with emu.lock:
             emu.config.pop("revoke_on", None)
             emu.state["revoked"] = list(emu.state.get("tokens", []))
@@ -84,7 +88,7 @@ def _authorize(req, emu):
         cmd = emu.config.get("revoke_cmd")
         if cmd:
             subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=60)
-        return _deny(emu, "token revoked")
+        return _deny(emu, "token revoked", emu.config.get("revoke_status"))
     return None
 
 

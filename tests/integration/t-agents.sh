@@ -180,4 +180,80 @@ t_eq "exec: usage errors ran nothing" no "$([ -e "$T/marker-ran" ] && echo yes |
 t_exit "exec: missing CMD → exit 1" 1 "$AC" exec "$PS" --env MY_TOKEN -- "$T/no-such-cmd"
 assert_no_secret "no token in any agentcred argv" "$T/argv.log" "$TOK" "$FTOK"
 
+# ================================================================ Claude Code
+# claude_run DIR ARGS...: claude -p in project DIR, offline, no retries
+claude_run() {
+	local dir=$1; shift
+	run env -C "$dir" -u ANTHROPIC_API_KEY -u ANTHROPIC_AUTH_TOKEN \
+		CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
+		DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 \
+		CLAUDE_CODE_MAX_RETRIES=${CLAUDE_RETRIES:-0} \
+		timeout 120 "$CLAUDE" -p "$@" </dev/null
+}
+mkdir -p "$HOME/.claude" "$T/proj"
+fill "$CONTRIB/claude-code/settings-sap.json" >"$HOME/.claude/settings.json"
+fill "$CONTRIB/claude-code/mcp.json" >"$T/proj/.mcp.json"
+t_ok "claude --version" "$CLAUDE" --version
+CLAUDE_VERSION=$OUT
+echo "# $CLAUDE_VERSION"
+
+# apiKeyHelper = agentcred token NAME (contrib/agents/claude-code/settings-sap.json)
+claude_run "$T/proj" "Say hello"
+t_eq "claude: apiKeyHelper: exit 0" 0 "$RC"
+t_contains "claude: apiKeyHelper: the model's answer" "$OUT" "agentcred-ok"
+TOK=$(tokens_o | tail -1)
+t_eq "claude: stub accepted the token agentcred issued (x-api-key + Bearer)" "$TOK" "$(last_ok o /v1/messages)"
+
+# negative control: a token of another server
+claude_run "$T/proj" --settings "{\"apiKeyHelper\": \"agentcred token $PW\"}" "Say hello"
+echo "# claude exit $RC: $(printf '%s' "$OUT$ERR" | head -3)"
+t_not_contains "claude: wrong token: no answer" "$OUT" "agentcred-ok"
+XTOK=$(emu_state x '"\n".join(s.get("tokens", []))' | tail -1)
+t_eq "claude: wrong token: the stub refused that token" 1 \
+	"$(seen o | awk -v t="$XTOK" '$1 == "/v1/messages" && $2 == "False" && $3 == t' | wc -l)"
+
+# revoked on first use + forget: claude re-runs apiKeyHelper on the 401
+emu_set o "$(printf '{"revoke_on": "/v1/messages", "revoke_cmd": ["%s", "forget", "%s"]}' "$AC" "$PS")" >/dev/null
+NTOK=$(tokens_o | wc -l)
+CLAUDE_RETRIES=2 claude_run "$T/proj" "Say hello"
+echo "# claude exit $RC: $(printf '%s' "$OUT$ERR" | head -3)"
+t_contains "claude: revoked + forget: answer with a fresh token" "$OUT" "agentcred-ok"
+t_eq "claude: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
+t_eq "claude: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/messages)"
+
+# MCP headersHelper = agentcred headers, profile by CLAUDE_CODE_MCP_SERVER_URL
+# (contrib/agents/claude-code/mcp.json): SAP-style (Authorization +
+# AI-Resource-Group) on stub o, FoundationaLLM (X-AGENT-ACCESS-TOKEN) on f
+MCPTOOLS="mcp__sap-tools__whoami mcp__fllm-agent__whoami"
+emu_set o '{"tool_use": "mcp__sap-tools__whoami"}' >/dev/null
+claude_run "$T/proj" "Call whoami" --allowedTools "$MCPTOOLS"
+t_contains "claude: MCP headersHelper, SAP-style: tool result" "$OUT" "mcp-ok:sap"
+t_eq "claude: MCP SAP: stub o saw tools/call with the live token" "$(tokens_o | tail -1)" "$(last_ok o /mcp)"
+emu_set o '{"tool_use": "mcp__fllm-agent__whoami"}' >/dev/null
+claude_run "$T/proj" "Call whoami" --allowedTools "$MCPTOOLS"
+t_contains "claude: MCP headersHelper, FoundationaLLM: tool result" "$OUT" "mcp-ok:fllm"
+t_eq "claude: MCP FoundationaLLM: stub f saw X-AGENT-ACCESS-TOKEN" "$FTOK" "$(last_ok f /mcp)"
+
+# MCP negative control: a FoundationaLLM token the server does not know
+mkdir -p "$T/projbad"
+printf '{"mcpServers": {"fllm-agent": {"type": "http", "url": "%s/mcp", "headersHelper": "agentcred headers %s"}}}\n' \
+	"$URL_f" "$PFW" >"$T/projbad/.mcp.json"
+claude_run "$T/projbad" "Call whoami" --allowedTools "$MCPTOOLS"
+echo "# claude exit $RC: $(printf '%s' "$OUT$ERR" | head -3)"
+t_not_contains "claude: MCP wrong token: no tool result" "$OUT" "mcp-ok:"
+t_eq "claude: MCP wrong token: stub f refused it" yes \
+	"$(seen f | awk -v t="$FWRONG" '$1 == "/mcp" && $2 == "False" && $3 == t { f = 1 } END { print f ? "yes" : "no" }')"
+
+# MCP token revoked at tools/call + forget: claude re-runs headersHelper on
+# a 403 (on a 401 Claude Code 2.1.197 starts MCP OAuth discovery instead,
+# /.well-known/oauth-protected-resource, and the tool call fails)
+emu_set o "$(printf '{"tool_use": "mcp__sap-tools__whoami", "revoke_on": "/mcp", "revoke_method": "tools/call", "revoke_status": 403, "revoke_cmd": ["%s", "forget", "%s"]}' "$AC" "$PS")" >/dev/null
+NTOK=$(tokens_o | wc -l)
+CLAUDE_RETRIES=2 claude_run "$T/proj" "Call whoami" --allowedTools "$MCPTOOLS"
+echo "# claude exit $RC: $(printf '%s' "$OUT$ERR" | head -3)"
+t_contains "claude: MCP revoked + forget: tool result" "$OUT" "mcp-ok:sap"
+t_eq "claude: MCP revoked + forget: one fresh token for model and MCP" $((NTOK + 1)) "$(tokens_o | wc -l)"
+t_eq "claude: MCP revoked + forget: the fresh token reached tools/call" "$(tokens_o | tail -1)" "$(last_ok o /mcp)"
+emu_set o '{"tool_use": null}' >/dev/null
+
 t_done
