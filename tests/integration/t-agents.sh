@@ -254,6 +254,45 @@ echo "# claude exit $RC: $(printf '%s' "$OUT$ERR" | head -3)"
 t_contains "claude: MCP revoked + forget: tool result" "$OUT" "mcp-ok:sap"
 t_eq "claude: MCP revoked + forget: one fresh token for model and MCP" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "claude: MCP revoked + forget: the fresh token reached tools/call" "$(tokens_o | tail -1)" "$(last_ok o /mcp)"
-emu_set o '{"tool_use": null}' >/dev/null
+emu_set o '{"tool_use": null, "revoke_method": null, "revoke_status": null}' >/dev/null
+
+# ================================================================ Codex
+# codex_run ARGS...: codex exec with $CODEX_HOME, offline
+export CODEX_HOME=$T/codex
+mkdir -p "$CODEX_HOME"
+codex_run() {
+	run env -C "$T/proj" -u OPENAI_API_KEY -u CODEX_API_KEY \
+		timeout 120 "$CODEX" exec --strict-config --skip-git-repo-check --ephemeral "$@" </dev/null
+}
+fill "$CONTRIB/codex/config.toml" >"$CODEX_HOME/config.toml"
+t_ok "codex --version" "$CODEX" --version
+echo "# $OUT"
+
+# [model_providers.X.auth] command = agentcred token NAME (contrib/agents/codex/config.toml)
+codex_run "Say hello"
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -5)"
+t_eq "codex: auth command: exit 0" 0 "$RC"
+t_contains "codex: auth command: the model's answer" "$OUT" "agentcred-ok"
+t_eq "codex: stub accepted the token agentcred issued" "$(tokens_o | tail -1)" "$(last_ok o /v1/responses)"
+
+# negative control: the token of another server
+mkdir -p "$T/codexbad"
+sed "s|\"token\", \"$PS\"|\"token\", \"$PW\"|" "$CODEX_HOME/config.toml" >"$T/codexbad/config.toml"
+t_contains "codex: wrong-token config names the other profile" "$(cat "$T/codexbad/config.toml")" "\"$PW\""
+CODEX_HOME=$T/codexbad codex_run "Say hello"
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_not_contains "codex: wrong token: no answer" "$OUT" "agentcred-ok"
+XTOK=$(emu_state x '"\n".join(s.get("tokens", []))' | tail -1)
+t_eq "codex: wrong token: the stub refused that token" yes \
+	"$(seen o | awk -v t="$XTOK" '$1 == "/v1/responses" && $2 == "False" && $3 == t { f = 1 } END { print f ? "yes" : "no" }')"
+
+# revoked on first use + forget: codex runs its auth command again on the 401
+emu_set o "$(printf '{"revoke_on": "/v1/responses", "revoke_cmd": ["%s", "forget", "%s"]}' "$AC" "$PS")" >/dev/null
+NTOK=$(tokens_o | wc -l)
+codex_run "Say hello"
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "codex: revoked + forget: answer with a fresh token" "$OUT" "agentcred-ok"
+t_eq "codex: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
+t_eq "codex: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/responses)"
 
 t_done
