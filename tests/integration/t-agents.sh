@@ -295,4 +295,42 @@ t_contains "codex: revoked + forget: answer with a fresh token" "$OUT" "agentcre
 t_eq "codex: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "codex: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/responses)"
 
+# ================================================================ Copilot CLI
+# COPILOT_PROVIDER_API_KEY_COMMAND = agentcred token NAME (contrib/agents/copilot/copilot-sap)
+ln -s "$COPILOT" "$T/bin/copilot"
+fill "$CONTRIB/copilot/copilot-sap" >"$T/bin/copilot-sap"
+chmod +x "$T/bin/copilot-sap"
+copilot_run() {
+	run env -C "$T/proj" -u COPILOT_GITHUB_TOKEN -u GH_TOKEN -u GITHUB_TOKEN \
+		timeout 300 "$@" </dev/null
+}
+t_ok "copilot --version" "$COPILOT" --version
+echo "# copilot $OUT"
+S=$(date +%s)
+copilot_run copilot-sap -p "Say hello" -s --allow-all-tools --disable-client-telemetry
+echo "# copilot exit $RC in $(( $(date +%s) - S )) s: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -5)"
+t_eq "copilot: API key command: exit 0" 0 "$RC"
+t_contains "copilot: API key command: the model's answer" "$OUT" "agentcred-ok"
+t_eq "copilot: stub accepted the token agentcred issued" "$(tokens_o | tail -1)" "$(last_ok o /v1/chat/completions)"
+
+# negative control: the token of another server
+sed "s|agentcred token $PS|agentcred token $PW|" "$T/bin/copilot-sap" >"$T/bin/copilot-wrong"
+chmod +x "$T/bin/copilot-wrong"
+t_contains "copilot: wrong-token wrapper names the other profile" "$(cat "$T/bin/copilot-wrong")" "token $PW"
+copilot_run copilot-wrong -p "Say hello" -s --allow-all-tools --disable-client-telemetry
+echo "# copilot exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_not_contains "copilot: wrong token: no answer" "$OUT" "agentcred-ok"
+XTOK=$(emu_state x '"\n".join(s.get("tokens", []))' | tail -1)
+t_eq "copilot: wrong token: the stub refused that token" yes \
+	"$(seen o | awk -v t="$XTOK" '$1 == "/v1/chat/completions" && $2 == "False" && $3 == t { f = 1 } END { print f ? "yes" : "no" }')"
+
+# revoked on first use + forget: the next request runs the command again
+emu_set o "$(printf '{"revoke_on": "/v1/chat/completions", "revoke_cmd": ["%s", "forget", "%s"]}' "$AC" "$PS")" >/dev/null
+NTOK=$(tokens_o | wc -l)
+copilot_run copilot-sap -p "Say hello" -s --allow-all-tools --disable-client-telemetry
+echo "# copilot exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "copilot: revoked + forget: answer with a fresh token" "$OUT" "agentcred-ok"
+t_eq "copilot: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
+t_eq "copilot: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/chat/completions)"
+
 t_done
