@@ -333,4 +333,51 @@ t_contains "copilot: revoked + forget: answer with a fresh token" "$OUT" "agentc
 t_eq "copilot: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "copilot: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/chat/completions)"
 
+# ================================================================ gemini-cli
+# no hook: agentcred exec --env GEMINI_API_KEY --headers-env (contrib/agents/gemini/gemini-sap)
+ln -s "$GEMINI" "$T/bin/gemini"
+mkdir -p "$HOME/.gemini"
+fill "$CONTRIB/gemini/settings.json" >"$HOME/.gemini/settings.json"
+fill "$CONTRIB/gemini/gemini-sap" >"$T/bin/gemini-sap"
+chmod +x "$T/bin/gemini-sap"
+gemini_run() {
+	run env -C "$T/proj" -u GEMINI_API_KEY -u GOOGLE_API_KEY -u GOOGLE_GENAI_USE_VERTEXAI \
+		timeout 120 "$@" </dev/null
+}
+t_ok "gemini --version" "$GEMINI" --version
+echo "# gemini-cli $OUT"
+gemini_run gemini-sap -p "Say hello" -m gemini-2.5-flash --skip-trust
+echo "# gemini exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -5)"
+t_eq "gemini: exec wrapper: exit 0" 0 "$RC"
+t_contains "gemini: exec wrapper: the model's answer" "$OUT" "agentcred-ok"
+GPATH=/v1beta/models/gemini-2.5-flash:streamGenerateContent
+t_eq "gemini: stub accepted the token agentcred issued" "$(tokens_o | tail -1)" "$(last_ok o "$GPATH")"
+t_contains "gemini: sent as Bearer (from GEMINI_CLI_CUSTOM_HEADERS) and x-goog-api-key, with AI-Resource-Group" \
+	"$(emu_state o '" ".join([e for e in s["seen"] if e["ok"]][-1]["headers"])')" \
+	"ai-resource-group authorization"
+t_contains "gemini: x-goog-api-key sent" \
+	"$(emu_state o '" ".join([e for e in s["seen"] if e["ok"]][-1]["headers"])')" "x-goog-api-key"
+
+# negative control: the token of another server
+sed "s|exec $PS |exec $PW |" "$T/bin/gemini-sap" >"$T/bin/gemini-wrong"
+chmod +x "$T/bin/gemini-wrong"
+t_contains "gemini: wrong-token wrapper names the other profile" "$(cat "$T/bin/gemini-wrong")" "exec $PW "
+gemini_run gemini-wrong -p "Say hello" -m gemini-2.5-flash --skip-trust
+echo "# gemini exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_not_contains "gemini: wrong token: no answer" "$OUT" "agentcred-ok"
+XTOK=$(emu_state x '"\n".join(s.get("tokens", []))' | tail -1)
+t_eq "gemini: wrong token: the stub refused that token" yes \
+	"$(seen o | awk -v p="$GPATH" -v t="$XTOK" '$1 == p && $2 == "False" && $3 == t { f = 1 } END { print f ? "yes" : "no" }')"
+
+# revoked + forget: gemini-cli has no hook to run again, so this run fails;
+# the next start of the wrapper gets a fresh token
+emu_set o "$(printf '{"revoke_on": "/v1beta/", "revoke_cmd": ["%s", "forget", "%s"]}' "$AC" "$PS")" >/dev/null
+NTOK=$(tokens_o | wc -l)
+gemini_run gemini-sap -p "Say hello" -m gemini-2.5-flash --skip-trust
+t_not_contains "gemini: revoked: this run fails (no hook to ask again)" "$OUT" "agentcred-ok"
+gemini_run gemini-sap -p "Say hello" -m gemini-2.5-flash --skip-trust
+t_contains "gemini: revoked + forget: the next run answers" "$OUT" "agentcred-ok"
+t_eq "gemini: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
+t_eq "gemini: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o "$GPATH")"
+
 t_done
