@@ -17,7 +17,8 @@
 #     command, http off loopback).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-# the CLI versions under test (each works with node 18 or 20, see README)
+# the CLI versions under test; gemini-cli 0.61 needs node >= 20 (Debian 12's
+# own nodejs is 18: NodeSource's nodejs 20 package, which bundles npm, works)
 AGENT_PKGS="@anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0 @github/copilot@1.0.102 @google/gemini-cli@0.61.0"
 
 # ---------------------------------------------------------------- npm step
@@ -60,6 +61,11 @@ if [ -z "${AC_AGENTS_NETNS:-}" ]; then
 			echo "not ok - prerequisite: $c is not installed — run tests/install-deps.sh"
 			echo "t-agents: 0 passed, 1 failed"; exit 1; }
 	done
+	v=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+	if [ "${v:-0}" -lt 20 ]; then
+		echo "not ok - prerequisite: node >= 20 (gemini-cli needs it), found $(node --version 2>&1)"
+		echo "t-agents: 0 passed, 1 failed"; exit 1
+	fi
 	AGENTS=$(agents_cache) && agents_install || {
 		echo "not ok - prerequisite: npm install of the agent CLIs"
 		echo "t-agents: 0 passed, 1 failed"; exit 1; }
