@@ -139,6 +139,10 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 		goto out;
 	if ((err = profile_validate(&p)))
 		goto out;
+	if (!(be = backend_for(p.type))) {
+		err = ac_fail(AC_USAGE, "profile %s has an unsupported type", p.name);
+		goto out;
+	}
 	be->credential(&p, &c);
 	if (!secret && c.from == CRED_KEYRING) {
 		snprintf(prompt, sizeof(prompt), "%s for %s (stored in the %s keyring): ",

@@ -26,6 +26,8 @@ enum ac_err cmd_git(struct config *cfg, int argc, char **argv);		/* cmd_git.c */
 enum ac_err cmd_docker(struct config *cfg, int argc, char **argv);	/* cmd_docker.c */
 enum ac_err cmd_curl(struct config *cfg, int argc, char **argv);	/* cmd_curl.c */
 enum ac_err cmd_curl_config(struct config *cfg, int argc, char **argv);	/* cmd_curl.c */
+enum ac_err cmd_headers(struct config *cfg, int argc, char **argv);	/* cmd_headers.c */
+enum ac_err cmd_exec(struct config *cfg, int argc, char **argv);	/* cmd_exec.c */
 enum ac_err cmd_status(struct config *cfg, int argc, char **argv);	/* cmd_status.c */
 enum ac_err cmd_doctor(struct config *cfg, int argc, char **argv);	/* cmd_doctor.c */
 

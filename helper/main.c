@@ -66,6 +66,18 @@ static const struct command commands[] = {
 	  "curl NAME [--scope S] [--user U] -- CURL-ARGS...", "run curl with the token passed in a config pipe", NULL },
 	{ "curl-config", cmd_curl_config, NEEDS_CONFIG,
 	  "curl-config NAME [--scope S] [--user U]", "print curl config lines (for curl -K)", NULL },
+	/* agent tools (cmd_headers.c, cmd_exec.c) */
+	{ "headers", cmd_headers, NEEDS_CONFIG,
+	  "headers [NAME [--scope S] [--user UPN|OID]]",
+	  "print the headers to send as one JSON object (Claude Code headersHelper)",
+	  "\nwithout NAME: the profile whose hosts list the host of $CLAUDE_CODE_MCP_SERVER_URL\n" },
+	{ "exec", cmd_exec, NEEDS_CONFIG,
+	  "exec NAME [--scope S] [--user UPN|OID] (--env VAR | --headers-env VAR)... -- CMD [ARGS...]",
+	  "run CMD with the token in its environment",
+	  "\n  --env VAR          VAR=the access token\n"
+	  "  --headers-env VAR  VAR=the headers as \"Name: value\" lines\n"
+	  "other processes of the same user can read CMD's environment: prefer the\n"
+	  "token and headers commands where the client runs a command\n" },
 	{ "forget", cmd_forget, NEEDS_CONFIG,
 	  "forget NAME", "drop cached tokens, keep the secret", NULL },
 	{ "status", cmd_status, NEEDS_CONFIG,

@@ -16,7 +16,7 @@ _agentcred()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="profile token get kube git docker curl curl-config forget status doctor help"
+	local commands="profile token get kube git docker curl curl-config headers exec forget status doctor help"
 	local keys="--type --token-url --client-id --auth-method --scope --audience --resource
 		--tenant --authority --blueprint-app-id --agent-app-id --mode --user
 		--client-assertion-file --expires --description --api-url --header --host
@@ -60,16 +60,27 @@ _agentcred()
 		elif [[ $sub == import-sap-key ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
-	token|kube|curl|curl-config|forget)
+	token|kube|curl|curl-config|headers|exec|forget)
 		if [[ $cmd == curl && " ${words[*]:1:cword-1} " == *" -- "* ]]; then
 			# after "--": curl's own arguments
 			COMPREPLY=($(compgen -f -- "$cur"))
+		elif [[ $cmd == exec && " ${words[*]:1:cword-1} " == *" -- "* ]]; then
+			# after "--": the command and its arguments
+			for ((i = 1; i < cword; i++)); do [[ ${words[i]} == -- ]] && break; done
+			if ((cword == i + 1)); then
+				COMPREPLY=($(compgen -c -- "$cur"))
+			else
+				COMPREPLY=($(compgen -f -- "$cur"))
+			fi
+		elif [[ $cmd == exec && ( $prev == --env || $prev == --headers-env ) ]]; then
+			COMPREPLY=($(compgen -v -- "$cur"))
 		elif [[ $cur == -* ]]; then
 			case $cmd in
 			token) COMPREPLY=($(compgen -W "--scope --user --user-token-file" -- "$cur")) ;;
 			kube) COMPREPLY=($(compgen -W "--scope --user" -- "$cur")) ;;
 			curl) [[ -n $sub ]] && COMPREPLY=($(compgen -W "--scope --user --" -- "$cur")) ;;
-			curl-config) COMPREPLY=($(compgen -W "--scope --user" -- "$cur")) ;;
+			curl-config|headers) COMPREPLY=($(compgen -W "--scope --user" -- "$cur")) ;;
+			exec) [[ -n $sub ]] && COMPREPLY=($(compgen -W "--scope --user --env --headers-env --" -- "$cur")) ;;
 			esac
 		elif [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "$(_agentcred_profiles)" -- "$cur"))

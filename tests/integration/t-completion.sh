@@ -66,7 +66,7 @@ curl-config" "$(bcomp agentcred cu)"
 GLOBAL_OPTS=$("$AC" --help | sed -n '1p;/^global options/,/^$/p' |
 	grep -oE -- '(^|[^A-Za-z0-9_-])--?[a-z][a-z0-9-]*' | grep -oE -- '--?[a-z][a-z0-9-]*' | sort -u)
 t_eq "bash: global options = --help" "$GLOBAL_OPTS" "$(bcomp agentcred -)"
-for c in token kube curl curl-config forget; do
+for c in token kube curl curl-config headers exec forget; do
 	t_eq "bash: $c NAME: profile names" "$(printf '%s\n%s' "$P1" "$P2")" "$(bcomp agentcred "$c" '')"
 done
 t_eq "bash: profile name prefix" "$P2" "$(bcomp agentcred token beta-)"
@@ -82,15 +82,20 @@ t_eq "bash: --type values" "$(words <<<'client-credentials entra-agent foundatio
 t_eq "bash: --mode values" "$(words <<<'autonomous-app obo agent-user')" \
 	"$(bcomp agentcred profile add x --type entra-agent --mode '')"
 t_eq "bash: --keyring values" "$(words <<<'secret-service file')" "$(bcomp agentcred --keyring '')"
-for c in token kube curl-config forget; do
+for c in token kube curl-config headers forget; do
 	t_eq "bash: $c options = help $c" "$(help_opts "$c")" "$(bcomp agentcred "$c" "$P1" --)"
 done
+t_eq "bash: exec options = help exec and --" "$( (help_opts exec; echo --) | sort -u)" "$(bcomp agentcred exec "$P1" --)"
+t_eq "bash: exec --env VAR: variable names" "HOME" "$(bcomp agentcred exec "$P1" --env HOM | grep -x HOME)"
 t_eq "bash: status options = help status" "$(help_opts status)" "$(bcomp agentcred status --)"
 t_eq "bash: doctor options = help doctor" "$(help_opts doctor)" "$(bcomp agentcred doctor --)"
 t_eq "bash: git operations" "$(words <<<'get store erase')" "$(bcomp agentcred git '')"
 t_eq "bash: help COMMAND" "$HELP_CMDS" "$(bcomp agentcred help '')"
 : >"$T/curlfile.txt"
 t_eq "bash: curl NAME -- FILE" "$T/curlfile.txt" "$(bcomp agentcred curl "$P1" -- "$T/curlf")"
+mkdir -p "$T/xbin" && printf '#!/bin/sh\n' >"$T/xbin/agentcred-xcmd-$UNIQ" && chmod +x "$T/xbin/agentcred-xcmd-$UNIQ"
+t_eq "bash: exec NAME -- CMD: commands" "agentcred-xcmd-$UNIQ" "$(PATH=$T/xbin:$PATH bcomp agentcred exec "$P1" --env X -- agentcred-xcmd)"
+t_eq "bash: exec NAME -- CMD FILE" "$T/curlfile.txt" "$(bcomp agentcred exec "$P1" --env X -- cat "$T/curlf")"
 
 # ---------------------------------------------------------------- zsh
 run zsh -f -c "fpath=($COMPDIR \$fpath); autoload -U compinit; compinit -u -D; autoload -Uz _agentcred; print -r -- \${_comps[agentcred]}; whence -w _agentcred"
@@ -150,7 +155,7 @@ zcomp() { timeout 20 zsh -f "$T/zcap.zsh" "$T/zinit.zsh" "$1" 2>/dev/null | sort
 if zsh -f -c 'zmodload zsh/zpty' 2>/dev/null; then
 	t_eq "zsh: commands" "$HELP_CMDS" "$(zcomp 'agentcred ')"
 	t_eq "zsh: global options = --help" "$GLOBAL_OPTS" "$(zcomp 'agentcred -')"
-	for c in token kube curl curl-config forget; do
+	for c in token kube curl curl-config headers exec forget; do
 		t_eq "zsh: $c NAME: profile names" "$(printf '%s\n%s' "$P1" "$P2")" "$(zcomp "agentcred $c ")"
 	done
 	t_eq "zsh: profile show" "$(printf '%s\n%s' "$P1" "$P2")" "$(zcomp 'agentcred profile show ')"
@@ -158,9 +163,12 @@ if zsh -f -c 'zmodload zsh/zpty' 2>/dev/null; then
 	t_eq "zsh: profile subcommands" "$(words <<<'add import-sap-key list show remove')" "$(zcomp 'agentcred profile ')"
 	t_eq "zsh: profile add options = help profile" \
 		"$(help_opts profile | grep -vx -- --resource-group)" "$(zcomp 'agentcred profile add x --')"
-	for c in token kube curl-config forget; do
+	for c in token kube curl-config headers forget; do
 		t_eq "zsh: $c options = help $c" "$(help_opts "$c")" "$(zcomp "agentcred $c $P1 --")"
 	done
+	t_eq "zsh: exec options = help exec and --" "$( (help_opts exec; echo --) | sort -u)" "$(zcomp "agentcred exec $P1 --")"
+	t_eq "zsh: exec NAME -- CMD: commands" "agentcred-xcmd-$UNIQ" "$(PATH=$T/xbin:$PATH zcomp "agentcred exec $P1 --env X -- agentcred-xcmd")"
+	t_eq "zsh: exec NAME -- CMD FILE" "curlfile.txt" "$(zcomp "agentcred exec $P1 --env X -- cat $T/curlf")"
 	t_eq "zsh: status options" "$(help_opts status)" "$(zcomp 'agentcred status --')"
 	t_eq "zsh: doctor options" "$(help_opts doctor)" "$(zcomp 'agentcred doctor --')"
 	t_eq "zsh: help COMMAND" "$HELP_CMDS" "$(zcomp 'agentcred help ')"
