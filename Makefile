@@ -40,6 +40,8 @@ CJSON_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libcjson 2>/dev/null)
 CJSON_LIBS    := $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null || echo -lcjson)
 CURL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS     := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 SECRET_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsecret-1 2>/dev/null)
 SECRET_LIBS   := $(shell $(PKG_CONFIG) --libs libsecret-1 2>/dev/null)
 
@@ -53,7 +55,7 @@ B          = build
 SANFLAGS   =
 endif
 
-MODULE_SRC = backends/http.c keyring/secret_service.c
+MODULE_SRC = backends/http.c backends/crypto.c keyring/secret_service.c
 CORE_SRC   = $(filter-out $(MODULE_SRC) helper/main.c, \
                $(sort $(wildcard helper/*.c backends/*.c keyring/*.c)))
 CORE_OBJ   = $(CORE_SRC:%.c=$(B)/obj/%.o)
@@ -64,6 +66,7 @@ FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 LINKS      = git-credential-agentcred docker-credential-agentcred
 
 all: $(B)/agentcred $(B)/agentcred-http.so $(B)/agentcred-secret.so \
+     $(B)/agentcred-crypto.so \
      $(LINKS:%=$(B)/%)
 
 $(B)/obj/%.o: %.c $(wildcard helper/*.h backends/*.h keyring/*.h)
@@ -76,6 +79,12 @@ $(B)/agentcred-http.so: backends/http.c backends/http.h helper/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ACFLAGS) $(SANFLAGS) $(CURL_CFLAGS) -fPIC -shared \
 	  -fvisibility=hidden -o $@ $< $(CURL_LIBS)
+
+# The one libcrypto user: certificates and RS256 client assertions.
+$(B)/agentcred-crypto.so: backends/crypto.c backends/crypto.h helper/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ACFLAGS) $(SANFLAGS) $(CRYPTO_CFLAGS) -fPIC -shared \
+	  -fvisibility=hidden -o $@ $< $(CRYPTO_LIBS)
 
 $(B)/agentcred-secret.so: keyring/secret_service.c keyring/keyring.h helper/*.h
 	@mkdir -p $(dir $@)
@@ -93,11 +102,12 @@ $(B)/agentcred: $(B)/obj/helper/main.o $(B)/libagentcred.a
 $(LINKS:%=$(B)/%): $(B)/agentcred
 	ln -sf agentcred $@
 
-# Unit tests link the core library directly (no modules, no keyring).
+# Unit tests link the core library directly (no keyring); exported like
+# the binary, so test_crypto can load agentcred-crypto.so.
 $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libagentcred.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ACFLAGS) $(SANFLAGS) $(CJSON_CFLAGS) -Wno-missing-prototypes \
-	  -o $@ $< $(B)/libagentcred.a $(CJSON_LIBS) -ldl
+	  -Wl,--export-dynamic -o $@ $< $(B)/libagentcred.a $(CJSON_LIBS) -ldl
 
 unit: $(UNIT_BIN)
 
@@ -138,7 +148,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR) \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 build/agentcred $(DESTDIR)$(BINDIR)/agentcred
-	install -m 0644 build/agentcred-http.so build/agentcred-secret.so $(DESTDIR)$(LIBDIR)/
+	install -m 0644 build/agentcred-http.so build/agentcred-secret.so build/agentcred-crypto.so $(DESTDIR)$(LIBDIR)/
 	for l in $(LINKS); do ln -sf agentcred $(DESTDIR)$(BINDIR)/$$l; done
 	if [ -f contrib/agentcred.1 ]; then install -m 0644 contrib/agentcred.1 $(DESTDIR)$(MANDIR)/; fi
 	if [ -f contrib/completion/agentcred.bash ]; then install -m 0644 contrib/completion/agentcred.bash $(DESTDIR)$(BASHCOMPDIR)/agentcred; fi
@@ -147,6 +157,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/agentcred $(LINKS:%=$(DESTDIR)$(BINDIR)/%) \
 	  $(DESTDIR)$(LIBDIR)/agentcred-http.so $(DESTDIR)$(LIBDIR)/agentcred-secret.so \
+	  $(DESTDIR)$(LIBDIR)/agentcred-crypto.so \
 	  $(DESTDIR)$(MANDIR)/agentcred.1 $(DESTDIR)$(BASHCOMPDIR)/agentcred \
 	  $(DESTDIR)$(ZSHCOMPDIR)/_agentcred
 	-rmdir $(DESTDIR)$(LIBDIR)
