@@ -16,6 +16,7 @@
 #include "../helper/util.h"
 #include "backend.h"
 #include "oauth.h"
+#include "x509.h"
 
 static enum ac_err fetch(const struct token_request *req, struct token *out)
 {
@@ -27,6 +28,8 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 	char *secret = NULL;
 	enum ac_err err;
 
+	if (p->auth_method == AUTH_X509)
+		return x509_fetch(req, out);	/* mutual TLS: x509.c */
 	memset(out, 0, sizeof(*out));
 	if (!p->token_url || !p->client_id)
 		return ac_fail(AC_USAGE, "profile %s needs token_url and client_id",

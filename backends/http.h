@@ -29,6 +29,17 @@ struct http_request {
 	long connect_timeout_ms;	/* default 10000 */
 	long timeout_ms;		/* whole request, default 30000 */
 	size_t max_body;		/* 0: HTTP_MAX_BODY */
+	/*
+	 * TLS client certificate (mutual TLS): PEM in memory, the leaf
+	 * first, intermediates after it; the key is a secret.  libcurl is
+	 * handed the caller's buffers (never a file, never copied) and the
+	 * handle that saw them is closed before http_perform() returns, so
+	 * the caller may wipe them at once.  NULL: no client certificate.
+	 */
+	const char *client_cert;
+	size_t client_cert_len;
+	const char *client_key;
+	size_t client_key_len;
 };
 
 struct http_response {

@@ -55,6 +55,7 @@ static const struct profile_key profile_keys[] = {
 	KEY(scope, K_STR, CC | EA),
 	KEY(audience, K_STR, CC),
 	KEY(resource, K_STR, CC),
+	KEY(certificate_expires, K_STR, CC),
 	KEY(tenant, K_STR, EA),
 	KEY(authority, K_STR, EA),
 	KEY(blueprint_app_id, K_STR, EA),
@@ -108,6 +109,11 @@ int profile_type_parse(const char *s, enum profile_type *t)
 const char *entra_mode_name(enum entra_mode m)
 {
 	return (size_t)m < ARRAY_SIZE(mode_names) ? mode_names[m] : "unknown";
+}
+
+const char *auth_method_name(enum auth_method m)
+{
+	return m == AUTH_BASIC ? "basic" : m == AUTH_X509 ? "x509" : "post";
 }
 
 int profile_name_valid(const char *name)
@@ -297,8 +303,10 @@ enum ac_err profile_set_key(struct profile *p, const char *key, const char *valu
 			p->auth_method = AUTH_POST;
 		else if (!strcmp(value, "basic"))
 			p->auth_method = AUTH_BASIC;
+		else if (!strcmp(value, "x509"))
+			p->auth_method = AUTH_X509;
 		else
-			return ac_fail(AC_USAGE, "profile %s: auth_method must be post or basic, not \"%s\"",
+			return ac_fail(AC_USAGE, "profile %s: auth_method must be post, basic or x509, not \"%s\"",
 				       pname, value);
 		return AC_OK;
 	case K_MODE:
@@ -334,12 +342,19 @@ enum ac_err profile_validate(const struct profile *p)
 				       p->name, profile_keys[i].name,
 				       profile_type_name(p->type));
 	switch (p->type) {
-	case PT_CLIENT_CREDENTIALS:
+	case PT_CLIENT_CREDENTIALS: {
+		long long t;
+
 		if ((err = require(p, p->token_url, "token-url")) ||
 		    (err = require(p, p->client_id, "client-id")) ||
 		    (err = url_check_scheme(p->token_url, "token_url")))
 			return err;
+		if (p->certificate_expires &&
+		    parse_rfc3339(p->certificate_expires, &t))
+			return ac_fail(AC_USAGE, "profile %s: certificate_expires must be a time YYYY-MM-DDTHH:MM:SSZ, not \"%s\"",
+				       p->name, p->certificate_expires);
 		break;
+	}
 	case PT_ENTRA_AGENT:
 		if ((err = require(p, p->tenant, "tenant")) ||
 		    (err = require(p, p->blueprint_app_id, "blueprint-app-id")) ||
@@ -648,7 +663,7 @@ static cJSON *profile_to_json(const struct profile *p)
 		case K_AUTH:
 			if (p->type == PT_CLIENT_CREDENTIALS)
 				cJSON_AddStringToObject(o, k->name,
-					p->auth_method == AUTH_BASIC ? "basic" : "post");
+					auth_method_name(p->auth_method));
 			break;
 		case K_MODE:
 			if (p->type == PT_ENTRA_AGENT)

@@ -20,7 +20,8 @@ enum profile_type {
 	PT__COUNT
 };
 
-enum auth_method { AUTH_POST, AUTH_BASIC };
+/* AUTH_X509: mutual TLS with a client certificate, no client secret */
+enum auth_method { AUTH_POST, AUTH_BASIC, AUTH_X509 };
 enum entra_mode { MODE_AUTONOMOUS_APP, MODE_OBO, MODE_AGENT_USER };
 
 struct header {
@@ -39,6 +40,7 @@ struct profile {
 	char *scope;
 	char *audience;
 	char *resource;
+	char *certificate_expires;	/* AUTH_X509: notAfter, RFC 3339 UTC */
 
 	/* entra-agent */
 	char *tenant;
@@ -104,6 +106,8 @@ int profile_name_valid(const char *name);
 const char *profile_type_name(enum profile_type t);
 int profile_type_parse(const char *s, enum profile_type *t);
 const char *entra_mode_name(enum entra_mode m);
+/* "post", "basic" or "x509" */
+const char *auth_method_name(enum auth_method m);
 void profile_init(struct profile *p);
 void profile_release(struct profile *p);
 /* Checks required keys and URL schemes for p's type. */

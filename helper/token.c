@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "../backends/backend.h"
+#include "../backends/x509.h"
 #include "../keyring/keyring.h"
 #include "kcache.h"
 #include "lock.h"
@@ -155,7 +156,7 @@ void token_cache_key(const struct token_request *req, char hex[65])
 	case PT_CLIENT_CREDENTIALS:
 		key_field(&c, p->token_url);
 		key_field(&c, p->client_id);
-		key_field(&c, p->auth_method == AUTH_BASIC ? "basic" : "post");
+		key_field(&c, auth_method_name(p->auth_method));
 		key_field(&c, effective_scope(req));
 		key_field(&c, p->audience);
 		key_field(&c, p->resource);
@@ -417,6 +418,9 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 	memset(out, 0, sizeof(*out));
 	if (!be)
 		return ac_fail(AC_USAGE, "profile %s has an unsupported type", p->name);
+	/* an X.509 client certificate past its date stops every call */
+	if ((err = x509_check_expiry(p, now)))
+		return err;
 	token_cache_key(req, key);
 	if (try_kernel(req, key, &old, out, now)) {
 		log_served(req, "the kernel keyring cache");

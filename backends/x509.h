@@ -1,0 +1,29 @@
+/*
+ * OAuth 2.0 client credentials over mutual TLS (RFC 8705 tls_client_auth),
+ * as SAP's X.509 service keys use it: client_id in the form, no secret,
+ * the client certificate and its private key in the TLS handshake.
+ */
+#ifndef AGENTCRED_X509_H
+#define AGENTCRED_X509_H
+
+#include "../helper/config.h"
+#include "../helper/token.h"
+
+/* The last days of a certificate in which every call warns. */
+#define X509_WARN_SECONDS (2 * 86400LL)
+
+/* The token POST of an auth_method x509 profile. */
+enum ac_err x509_fetch(const struct token_request *req, struct token *out);
+
+/*
+ * Before a token is served: past the certificate's notAfter AC_EXPIRED
+ * (create a new service key and import it); in its last two days a
+ * warning on stderr.  AC_OK for any other profile.  Needs no keyring:
+ * the notAfter is the profile's certificate_expires.
+ */
+enum ac_err x509_check_expiry(const struct profile *p, long long now);
+
+/* The certificate's notAfter; 0 when p is not an X.509 profile with one. */
+int x509_not_after(const struct profile *p, long long *not_after);
+
+#endif
