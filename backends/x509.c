@@ -8,6 +8,7 @@
  * client_secret is ever sent; a certificate past its notAfter stops every
  * call before any request (AC_EXPIRED, exit 6).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "../helper/log.h"
@@ -23,6 +24,29 @@ int x509_not_after(const struct profile *p, long long *not_after)
 	return p->type == PT_CLIENT_CREDENTIALS && p->auth_method == AUTH_X509 &&
 	       p->certificate_expires &&
 	       !parse_rfc3339(p->certificate_expires, not_after);
+}
+
+enum x509_state x509_describe(const struct profile *p, long long now,
+			      char *out, size_t len)
+{
+	long long until, left;
+
+	if (!x509_not_after(p, &until))
+		return X509_NONE;
+	left = until - now;
+	if (left <= 0) {
+		snprintf(out, len, "X.509 client certificate expired on %s — create a new service key in SAP BTP cockpit and import it: agentcred profile import-sap-key %s FILE",
+			 p->certificate_expires, p->name);
+		return X509_EXPIRED;
+	}
+	if (left < X509_WARN_SECONDS) {
+		snprintf(out, len, "X.509 client certificate expires on %s (in %lld h %lld min) — create a new service key in SAP BTP cockpit and import it: agentcred profile import-sap-key %s FILE",
+			 p->certificate_expires, left / 3600, left % 3600 / 60, p->name);
+		return X509_EXPIRING;
+	}
+	snprintf(out, len, "X.509 client certificate valid until %s (%lld days)",
+		 p->certificate_expires, left / 86400);
+	return X509_VALID;
 }
 
 enum ac_err x509_check_expiry(const struct profile *p, long long now)

@@ -26,4 +26,13 @@ enum ac_err x509_check_expiry(const struct profile *p, long long now);
 /* The certificate's notAfter; 0 when p is not an X.509 profile with one. */
 int x509_not_after(const struct profile *p, long long *not_after);
 
+/*
+ * One line about the certificate for status and doctor: X509_NONE (not
+ * an X.509 profile: out untouched), X509_VALID, X509_EXPIRING (its last
+ * two days) or X509_EXPIRED, the line saying what to do.
+ */
+enum x509_state { X509_NONE, X509_VALID, X509_EXPIRING, X509_EXPIRED };
+enum x509_state x509_describe(const struct profile *p, long long now,
+			      char *out, size_t len);
+
 #endif

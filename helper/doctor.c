@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../backends/x509.h"
 #include "../backends/http.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
@@ -199,7 +200,15 @@ enum ac_err cmd_doctor(struct config *unused, int argc, char **argv)
 		      getenv("AGENTCRED_KEYRING") : cfg.keyring);
 	check_kernel();
 	for (i = 0; !err && i < cfg.nprofiles; i++) {
+		char cert[300];
+		enum x509_state st;
+
 		check_secret(&cfg.profiles[i]);
+		/* an X.509 profile's certificate: valid, last two days, expired */
+		st = x509_describe(&cfg.profiles[i], now, cert, sizeof(cert));
+		if (st)
+			report(st == X509_VALID ? 1 : st == X509_EXPIRING ? -1 : 0,
+			       cfg.profiles[i].name, "%s", cert);
 		if (online)
 			check_online(&cfg.profiles[i]);
 	}

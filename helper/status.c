@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../backends/x509.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "kcache.h"
@@ -110,7 +111,7 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 	}
 	for (i = 0; i < cfg->nprofiles; i++) {
 		struct row r = { &cfg->profiles[i], NULL, NULL, 0 };
-		char when[64] = "-", rel[32] = "", iso[21] = "";
+		char when[64] = "-", rel[32] = "", iso[21] = "", cert[300];
 
 		r.secret = secret_state(r.p);
 		cached_state(&r);
@@ -135,6 +136,9 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 			}
 			if (r.p->expires)
 				cJSON_AddStringToObject(o, "expires", r.p->expires);
+			if (x509_describe(r.p, now, cert, sizeof(cert)))
+				cJSON_AddStringToObject(o, "certificate_expires",
+							r.p->certificate_expires);
 			cJSON_AddItemToArray(arr, o);
 		} else {
 			printf("%-20s %-18s %-7s %-8s %s%s%s%s\n", r.p->name,
@@ -142,6 +146,8 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 			       *rel ? " (" : "", rel, *rel ? ")" : "");
 			if (r.p->expires)
 				printf("%-20s agent access token valid through %s\n", "", r.p->expires);
+			if (x509_describe(r.p, now, cert, sizeof(cert)))
+				printf("%-20s %s\n", "", cert);
 		}
 	}
 	if (as_json) {

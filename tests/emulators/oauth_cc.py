@@ -10,6 +10,11 @@ Strict about what it accepts, like the real servers:
 emu.config: token_path (/oauth/token), client_id, client_secret, auth
 (any|post|basic), lifetime (s), expires_in_as (number|string|absent),
 token_kind (jwt|opaque), scope/audience/resource (required values).
+On the mutual-TLS listener (emu.py --client-ca, XSUAA's authentication.cert
+host) the client authenticates with its certificate alone: client_id in the
+form, no client_secret and no Basic (refused as invalid_client), the
+certificate's CN must be mtls_cn (default cc-client) and the client_id
+client_id; such tokens are counted in emu.state["mtls_tokens"].
 Issued tokens are listed in emu.state["tokens"]; POST /emu/revoke marks
 them all revoked.  GET|POST /echo/... requires a live Bearer token and
 answers the request headers as JSON (for curl/kubectl-style callers).
@@ -43,6 +48,19 @@ def token(req, emu):
         return _err(emu, 400, "unsupported_grant_type",
                     "grant_type must be client_credentials")
     basic = req.basic_auth()
+    if req.mtls:
+        if basic or "client_secret" in form:
+            return _err(emu, 401, "invalid_client",
+                        "a client secret is not accepted on the certificate host")
+        cid = form.get("client_id")
+        if cid != cfg.get("client_id", "cc-client"):
+            return _err(emu, 401, "invalid_client", "Bad credentials")
+        if req.client_subject.get("commonName") != cfg.get("mtls_cn", "cc-client"):
+            return _err(emu, 401, "invalid_client",
+                        "the client certificate does not belong to this client")
+        with emu.lock:
+            emu.state["mtls_tokens"] = emu.state.get("mtls_tokens", 0) + 1
+        return _issue(req, emu, cid)
     if basic and "client_secret" in form:
         return _err(emu, 400, "invalid_request",
                     "client authenticated twice (Basic and client_secret)")
@@ -67,6 +85,12 @@ def token(req, emu):
     if cid != cfg.get("client_id", "cc-client") or \
        secret != cfg.get("client_secret", "cc-secret"):
         return _err(emu, 401, "invalid_client", "Bad credentials")
+    return _issue(req, emu, cid)
+
+
+def _issue(req, emu, cid):
+    cfg = emu.config
+    form = req.form
     for p in ("scope", "audience", "resource"):
         if p in cfg and form.get(p) != cfg[p]:
             return _err(emu, 400, "invalid_scope" if p == "scope" else
