@@ -66,13 +66,31 @@ enum ac_err x509_check_expiry(const struct profile *p, long long now)
 	return AC_OK;
 }
 
+enum ac_err x509_client_cert(const struct profile *p, struct sbuf *cert,
+			    struct sbuf *key)
+{
+	char *bundle = NULL;
+	enum ac_err err = profile_secret(p, &bundle);
+
+	if (err)
+		return err;
+	err = pem_split(bundle, strlen(bundle), cert, key);
+	sec_free(bundle);
+	if (err) {
+		sbuf_release(cert);
+		sbuf_release(key);
+		err = ac_fail(AC_USAGE, "the stored certificate and key of profile %s are unusable (%s) — import the service key again",
+			      p->name, ac_message());
+	}
+	return err;
+}
+
 enum ac_err x509_fetch(const struct token_request *req, struct token *out)
 {
 	const struct profile *p = req->profile;
 	const char *scope = req->scope ? req->scope : p->scope;
 	struct sbuf form = SBUF_INIT, cert = SBUF_INIT, key = SBUF_INIT;
 	struct oauth_client_cert cc;
-	char *bundle = NULL;
 	long long until;
 	enum ac_err err;
 
@@ -84,15 +102,8 @@ enum ac_err x509_fetch(const struct token_request *req, struct token *out)
 	if (x509_not_after(p, &until) && until <= now_seconds())
 		return x509_check_expiry(p, now_seconds());
 	if ((err = url_check_scheme(p->token_url, "token_url")) ||
-	    (err = profile_secret(p, &bundle)))
+	    (err = x509_client_cert(p, &cert, &key)))
 		return err;
-	err = pem_split(bundle, strlen(bundle), &cert, &key);
-	sec_free(bundle);
-	if (err) {
-		err = ac_fail(AC_USAGE, "the stored certificate and key of profile %s are unusable (%s) — import the service key again",
-			      p->name, ac_message());
-		goto out;
-	}
 	form_add(&form, "grant_type", "client_credentials");
 	form_add(&form, "client_id", p->client_id);
 	if (scope && *scope)
@@ -106,7 +117,6 @@ enum ac_err x509_fetch(const struct token_request *req, struct token *out)
 	cc.key = key.buf;
 	cc.key_len = key.len;
 	err = oauth_post_form_mtls(p, p->token_url, &form, &cc, out);
-out:
 	sbuf_release(&form);
 	sbuf_release(&cert);
 	sbuf_release(&key);

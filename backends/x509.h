@@ -7,10 +7,18 @@
 #define AGENTCRED_X509_H
 
 #include "../helper/config.h"
+#include "../helper/sbuf.h"
 #include "../helper/token.h"
 
 /* The last days of a certificate in which every call warns. */
 #define X509_WARN_SECONDS (2 * 86400LL)
+
+/*
+ * The profile's certificate chain and private key (a secret) from its
+ * keyring item, as PEM; both buffers are released (wiped) on failure.
+ */
+enum ac_err x509_client_cert(const struct profile *p, struct sbuf *cert,
+			     struct sbuf *key);
 
 /* The token POST of an auth_method x509 profile. */
 enum ac_err x509_fetch(const struct token_request *req, struct token *out);

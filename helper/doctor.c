@@ -141,7 +141,7 @@ static void endpoint(const struct profile *p, struct sbuf *url)
 
 static void check_online(const struct profile *p)
 {
-	struct sbuf url = SBUF_INIT;
+	struct sbuf url = SBUF_INIT, cert = SBUF_INIT, key = SBUF_INIT;
 	struct http_request req;
 	struct http_response resp;
 	char what[80];
@@ -155,6 +155,18 @@ static void check_online(const struct profile *p)
 	req.ca_file = p->ca_file;
 	req.timeout_ms = profile_timeout(p) * 1000;
 	req.max_body = 64 * 1024;
+	/* a certificate host wants the client certificate in the handshake */
+	if (p->type == PT_CLIENT_CREDENTIALS && p->auth_method == AUTH_X509) {
+		if (x509_client_cert(p, &cert, &key)) {
+			report(0, what, "%s", ac_message());
+			ac_clear();
+			goto out;
+		}
+		req.client_cert = cert.buf;
+		req.client_cert_len = cert.len;
+		req.client_key = key.buf;
+		req.client_key_len = key.len;
+	}
 	if (http_perform(&req, &resp)) {
 		report(0, what, "%s", ac_message());
 		ac_clear();
@@ -167,6 +179,9 @@ static void check_online(const struct profile *p)
 			       url.buf, skew);
 	}
 	http_response_release(&resp);
+out:
+	sbuf_release(&cert);
+	sbuf_release(&key);
 	sbuf_release(&url);
 }
 

@@ -165,6 +165,12 @@ run "$AC" status --json
 t_match "status --json: certificate_expires" "$OUT" '"certificate_expires":[[:space:]]*"20'
 run "$AC" doctor
 t_contains "doctor shows the certificate's expiry" "$OUT" "X.509 client certificate valid until"
+run "$AC" doctor --online
+t_match "doctor --online: the certificate host answers with the client certificate" "$OUT" \
+	"^ok +$P/online +$CERT_URL/oauth/token answers over TLS"
+t_match "doctor --online: without the chain the handshake fails" "$OUT" "^FAIL +leaf-$UNIQ/online"
+printf '%s\n' "$OUT$ERR" >"$T/doctor.log"
+assert_no_secret "doctor: no key text" "$T/doctor.log" "$KEY1" "$KEY2"
 AGENTCRED_TEST_NOW=$((NA - 3600)) run "$AC" token "$P"
 t_eq "last two days: token still served" 0 "$RC"
 t_contains "last two days: warning on stderr" "$ERR" "client certificate expires on"
