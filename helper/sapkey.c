@@ -174,8 +174,8 @@ enum ac_err sap_key_from_json(const cJSON *root, struct sap_key *key)
 	f.value[SF_API_URL] = cJSON_IsObject(urls) ? str(urls, "AI_API_URL") : NULL;
 	type = str(o, "credential-type");
 	f.declared_x509 = type && !strcmp(type, "x509");
-	if (type && !f.declared_x509 && strcmp(type, "binding-secret") &&
-	    strcmp(type, "instance-secret"))
+	/* a type we do not know is fine while the key has a secret to use */
+	if (type && !f.declared_x509 && !f.value[SF_CLIENT_SECRET])
 		return ac_fail(AC_USAGE, "the service key's credential-type \"%.40s\" is not supported — create a key with credential-type x509 or binding-secret",
 			       type);
 	return sap_key_from_fields(&f, key);

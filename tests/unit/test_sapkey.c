@@ -131,6 +131,11 @@ static void test_x509(void)
 	CHECK_STR(k.token_url, "https://a.cert/oauth/token");
 	sap_key_release(&k);
 
+	/* an unknown credential-type does not matter while there is a secret */
+	CHECK_INT(parse("{\"clientid\":\"c\",\"clientsecret\":\"s\",\"url\":\"https://a\","
+			"\"credential-type\":\"binding-secret\"," URLS "}", &k), AC_OK);
+	CHECK(!k.x509);
+	sap_key_release(&k);
 	/* a secret key that also carries a certificate stays a secret key */
 	CHECK_INT(parse("{\"clientid\":\"c\",\"clientsecret\":\"s\",\"url\":\"https://a\","
 			"\"certurl\":\"https://a.cert\",\"certificate\":\"junk\"," URLS "}", &k), AC_OK);
