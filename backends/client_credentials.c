@@ -28,8 +28,6 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 	char *secret = NULL;
 	enum ac_err err;
 
-	if (p->auth_method == AUTH_X509)
-		return x509_fetch(req, out);	/* mutual TLS: x509.c */
 	memset(out, 0, sizeof(*out));
 	if (!p->token_url || !p->client_id)
 		return ac_fail(AC_USAGE, "profile %s needs token_url and client_id",
@@ -38,6 +36,12 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 		return err;
 	if ((err = profile_secret(p, &secret)))
 		return err;
+	if (p->auth_method == AUTH_X509) {
+		/* the secret is a certificate chain and key: mutual TLS */
+		err = x509_fetch(req, secret, out);
+		sec_free(secret);
+		return err;
+	}
 
 	form_add(&form, "grant_type", "client_credentials");
 	if (p->auth_method == AUTH_BASIC) {

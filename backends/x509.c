@@ -66,16 +66,11 @@ enum ac_err x509_check_expiry(const struct profile *p, long long now)
 	return AC_OK;
 }
 
-enum ac_err x509_client_cert(const struct profile *p, struct sbuf *cert,
-			    struct sbuf *key)
+enum ac_err x509_split(const struct profile *p, const char *pem,
+		       struct sbuf *cert, struct sbuf *key)
 {
-	char *bundle = NULL;
-	enum ac_err err = profile_secret(p, &bundle);
+	enum ac_err err = pem_split(pem, strlen(pem), cert, key);
 
-	if (err)
-		return err;
-	err = pem_split(bundle, strlen(bundle), cert, key);
-	sec_free(bundle);
 	if (err) {
 		sbuf_release(cert);
 		sbuf_release(key);
@@ -85,7 +80,21 @@ enum ac_err x509_client_cert(const struct profile *p, struct sbuf *cert,
 	return err;
 }
 
-enum ac_err x509_fetch(const struct token_request *req, struct token *out)
+enum ac_err x509_client_cert(const struct profile *p, struct sbuf *cert,
+			    struct sbuf *key)
+{
+	char *bundle = NULL;
+	enum ac_err err = profile_secret(p, &bundle);
+
+	if (err)
+		return err;
+	err = x509_split(p, bundle, cert, key);
+	sec_free(bundle);
+	return err;
+}
+
+enum ac_err x509_fetch(const struct token_request *req, const char *pem,
+		       struct token *out)
 {
 	const struct profile *p = req->profile;
 	const char *scope = req->scope ? req->scope : p->scope;
@@ -102,7 +111,7 @@ enum ac_err x509_fetch(const struct token_request *req, struct token *out)
 	if (x509_not_after(p, &until) && until <= now_seconds())
 		return x509_check_expiry(p, now_seconds());
 	if ((err = url_check_scheme(p->token_url, "token_url")) ||
-	    (err = x509_client_cert(p, &cert, &key)))
+	    (err = x509_split(p, pem, &cert, &key)))
 		return err;
 	form_add(&form, "grant_type", "client_credentials");
 	form_add(&form, "client_id", p->client_id);

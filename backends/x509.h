@@ -14,14 +14,21 @@
 #define X509_WARN_SECONDS (2 * 86400LL)
 
 /*
- * The profile's certificate chain and private key (a secret) from its
- * keyring item, as PEM; both buffers are released (wiped) on failure.
+ * The certificate chain and private key (a secret) in pem, the profile's
+ * stored secret; both buffers are released (wiped) on failure.
  */
+enum ac_err x509_split(const struct profile *p, const char *pem,
+		       struct sbuf *cert, struct sbuf *key);
+/* The same, reading the profile's secret first (for front-ends: doctor). */
 enum ac_err x509_client_cert(const struct profile *p, struct sbuf *cert,
 			     struct sbuf *key);
 
-/* The token POST of an auth_method x509 profile. */
-enum ac_err x509_fetch(const struct token_request *req, struct token *out);
+/*
+ * The token POST of an auth_method x509 profile; pem is its stored secret
+ * (the certificate chain and private key), which the caller wipes.
+ */
+enum ac_err x509_fetch(const struct token_request *req, const char *pem,
+		       struct token *out);
 
 /*
  * Before a token is served: past the certificate's notAfter AC_EXPIRED
