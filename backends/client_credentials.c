@@ -34,8 +34,12 @@ static enum ac_err fetch(const struct token_request *req, struct token *out)
 			       p->name);
 	if ((err = url_check_scheme(p->token_url, "token_url")))
 		return err;
-	if ((err = profile_secret(p, &secret)))
+	if ((err = profile_secret(p, &secret))) {
+		if (err == AC_USAGE && p->auth_method == AUTH_X509 && !p->secret_env)
+			return ac_fail(err, "no certificate and key stored for profile %s — import its service key again: agentcred profile import-sap-key %s FILE",
+				       p->name, p->name);
 		return err;
+	}
 	if (p->auth_method == AUTH_X509) {
 		/* the secret is a certificate chain and key: mutual TLS */
 		err = x509_fetch(req, secret, out);

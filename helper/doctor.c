@@ -115,6 +115,9 @@ static void check_secret(const struct profile *p)
 	sec_free(secret);
 	if (err == AC_OK)
 		report(1, p->name, "secret stored");
+	else if (err == AC_NOTFOUND && p->auth_method == AUTH_X509)
+		report(0, p->name, "no certificate and key stored — run: agentcred profile import-sap-key %s FILE",
+		       p->name);
 	else if (err == AC_NOTFOUND)
 		report(0, p->name, "no secret stored — run: agentcred profile add %s --type %s ...",
 		       p->name, profile_type_name(p->type));

@@ -7,7 +7,7 @@
 # in the last two days, exit 6 after), rotation, the SAP SDK credential
 # sources and their precedence, and contrib/sap-ai-core-call.
 . "$(dirname "$0")/../lib.sh"
-need openssl curl jq
+need openssl curl jq secret-tool
 keyring_start
 ca_make
 K=$T/keysrc
@@ -192,6 +192,14 @@ t_eq "doctor fails on an expired certificate" 1 "$RC"
 t_contains "doctor: expired" "$OUT" "expired on"
 AGENTCRED_TEST_NOW=$((NA + 1)) run "$AC" profile import-sap-key "exp-$UNIQ" "$K/sk2.json" --ca-file "$CA"
 t_eq "importing an expired certificate: exit 6" 6 "$RC"
+
+# ---- the keyring item gone: the message says to import the key again
+"$AC" forget "lit-$UNIQ"
+secret-tool clear profile "lit-$UNIQ" kind client-secret 2>/dev/null
+t_exit "no stored certificate and key: exit 2" 2 "$AC" token "lit-$UNIQ"
+t_contains "...says to import the service key again" "$ERR" "import-sap-key lit-$UNIQ"
+run "$AC" doctor
+t_contains "doctor: no certificate and key stored" "$OUT" "no certificate and key stored — run: agentcred profile import-sap-key lit-$UNIQ"
 
 # ---- contrib/sap-ai-core-call with an X.509 profile
 export CURL_CA_BUNDLE=$CA
