@@ -139,6 +139,12 @@ struct backend {
 	void (*credential)(const struct profile *p, struct credential *c);
 	/* Before a new secret is stored: AC_USAGE when it cannot be right. */
 	enum ac_err (*check_secret)(const struct profile *p, const char *secret);
+	/*
+	 * Before the cache is even read: AC_EXPIRED when a stored credential
+	 * is past its date (no request is made), warnings in its last days.
+	 * Needs no keyring (config values only).  NULL: nothing to check.
+	 */
+	enum ac_err (*precheck)(const struct profile *p, long long now);
 	enum ac_err (*fetch)(const struct token_source *src, struct token *out);
 	/* Every time a token is served (cached or not), e.g. expiry warnings. */
 	void (*served)(const struct profile *p, const struct token *t, long long now);

@@ -17,6 +17,7 @@
 #include "../helper/lib/util.h"
 #include "backend.h"
 #include "oauth.h"
+#include "x509.h"
 
 static enum ac_err fetch(const struct token_source *src, struct token *out)
 {
@@ -35,8 +36,18 @@ static enum ac_err fetch(const struct token_source *src, struct token *out)
 			       p->name);
 	if ((err = url_check_scheme(p->token_url, "token_url")))
 		return err;
-	if ((err = src->secret(src, &secret)))
+	if ((err = src->secret(src, &secret))) {
+		if (err == AC_USAGE && p->auth_method == AUTH_X509 && !p->secret_env)
+			return ac_fail(err, "no certificate and key stored for profile %s — import its service key again: agentcred profile import-sap-key %s FILE",
+				       p->name, p->name);
 		return err;
+	}
+	if (p->auth_method == AUTH_X509) {
+		/* the secret is a certificate chain and key: mutual TLS */
+		err = x509_fetch(req, secret, out);
+		sec_free(secret);
+		return err;
+	}
 
 	form_add(&form, "grant_type", "client_credentials");
 	if (p->auth_method == AUTH_BASIC) {
@@ -68,7 +79,7 @@ static void key_fields(const struct token_request *req, const char *scope,
 
 	key_add(k, p->token_url);
 	key_add(k, p->client_id);
-	key_add(k, p->auth_method == AUTH_BASIC ? "basic" : "post");
+	key_add(k, auth_method_name(p->auth_method));
 	key_add(k, scope);
 	key_add(k, p->audience);
 	key_add(k, p->resource);
@@ -80,12 +91,21 @@ static void server_url(const struct profile *p, struct sbuf *url)
 		sbuf_addstr(url, p->token_url);
 }
 
+/* A client secret, or an X.509 key's certificate and private key. */
+static void credential(const struct profile *p, struct credential *c)
+{
+	backend_credential_secret(p, c);
+	if (p->auth_method == AUTH_X509)
+		c->what = "X.509 client certificate and private key";
+}
+
 const struct backend backend_client_credentials = {
 	.type = PT_CLIENT_CREDENTIALS,
 	.flags = BACKEND_TYPED_HEADER,
 	.header_name = "Authorization",
 	.key_fields = key_fields,
 	.server_url = server_url,
-	.credential = backend_credential_secret,
+	.credential = credential,
+	.precheck = x509_check_expiry,
 	.fetch = fetch,
 };

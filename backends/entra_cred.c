@@ -77,28 +77,6 @@ static int hex_ok(const char *s, size_t n)
 	return s && strlen(s) == n && strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
-int entra_parse_rfc3339(const char *s, long long *out)
-{
-	struct tm tm;
-	int n = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!s || strlen(s) != 20 ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' ||
-	    strspn(s, "0123456789-T:Z") != 20 ||
-	    tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = (long long)timegm(&tm);
-	return *out < 0 ? -1 : 0;
-}
-
 enum ac_err entra_cred_validate(const struct profile *p)
 {
 	const char *given[4];
@@ -123,7 +101,7 @@ enum ac_err entra_cred_validate(const struct profile *p)
 
 		if (!hex_ok(p->certificate_thumbprint, 40) ||
 		    !hex_ok(p->certificate_thumbprint_sha256, 64) ||
-		    entra_parse_rfc3339(p->certificate_expires, &t))
+		    parse_rfc3339(p->certificate_expires, &t))
 			return ac_fail(AC_USAGE, "profile %s: certificate_thumbprint (40 hex digits), certificate_thumbprint_sha256 (64) and certificate_expires (YYYY-MM-DDTHH:MM:SSZ) go together — set them with: agentcred profile add %s --certificate FILE ...",
 				       p->name, p->name);
 	}
@@ -257,7 +235,7 @@ static enum ac_err cert_assertion(const struct token_source *src,
 	enum ac_err err;
 
 	a.now = now_seconds();
-	if (!entra_parse_rfc3339(p->certificate_expires, &expires) &&
+	if (!parse_rfc3339(p->certificate_expires, &expires) &&
 	    expires <= a.now)
 		return ac_fail(AC_EXPIRED, "the blueprint certificate expired at %s — add a new one with: agentcred profile add %s --certificate FILE ...",
 			       p->certificate_expires, p->name);

@@ -86,9 +86,6 @@ int entra_assertion_input(const struct entra_assertion *a, struct sbuf *out);
 /* Base64url without padding (RFC 7515 §2). */
 void b64url_encode(struct sbuf *sb, const unsigned char *data, size_t len);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" → unix seconds; -1 when malformed. */
-int entra_parse_rfc3339(const char *s, long long *out);
-
 /* profile add: the credential options. */
 struct entra_cred_opts {
 	const char *certificate;	/* --certificate FILE */

@@ -16,12 +16,17 @@
  *   - libcurl allocates through the binary's wiping allocator
  *     (curl_global_init_mem), so request bodies, Authorization headers and
  *     answers it copies are wiped when it frees them;
- *   - never CURLOPT_VERBOSE: only method, URL, status and timing are logged.
+ *   - never CURLOPT_VERBOSE: only method, URL, status and timing are logged;
+ *   - a TLS client certificate and key reach libcurl from memory only
+ *     (CURLOPT_SSLCERT_BLOB/SSLKEY_BLOB with CURL_BLOB_NOCOPY), and the
+ *     handle that held them is cleaned up before perform() returns, so no
+ *     connection, TLS context or copy of the key outlives the request.
  *
  * One easy handle lives for the whole process, so the two or three POSTs
  * of an Entra exchange reuse one TLS connection.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +308,20 @@ static enum ac_err perform(const struct http_request *req,
 		curl_easy_setopt(handle, CURLOPT_PROXY, "");
 	if ((err = set_trust(req->ca_file)))
 		goto out;
+	if (req->client_cert && req->client_key) {
+		struct curl_blob cert, key;
+
+		cert.data = (void *)(uintptr_t)req->client_cert;
+		cert.len = req->client_cert_len;
+		cert.flags = CURL_BLOB_NOCOPY;
+		key.data = (void *)(uintptr_t)req->client_key;
+		key.len = req->client_key_len;
+		key.flags = CURL_BLOB_NOCOPY;
+		curl_easy_setopt(handle, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(handle, CURLOPT_SSLCERT_BLOB, &cert);
+		curl_easy_setopt(handle, CURLOPT_SSLKEYTYPE, "PEM");
+		curl_easy_setopt(handle, CURLOPT_SSLKEY_BLOB, &key);
+	}
 
 	for (i = 0; i < req->nheaders; i++)
 		hdrs = curl_slist_append(hdrs, req->headers[i]);
@@ -357,6 +376,14 @@ out:
 	curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
 	sbuf_release(&t.body);
+	if (req->client_key) {
+		/*
+		 * The connection's TLS context holds the private key: close
+		 * it and the handle now (the next request opens its own).
+		 */
+		curl_easy_cleanup(handle);
+		handle = NULL;
+	}
 	return err;
 }
 

@@ -35,6 +35,17 @@ struct http_request {
 	 * URL, which must be https (or http on loopback) as always.
 	 */
 	int imds;
+	/*
+	 * TLS client certificate (mutual TLS): PEM in memory, the leaf
+	 * first, intermediates after it; the key is a secret.  libcurl is
+	 * handed the caller's buffers (never a file, never copied) and the
+	 * handle that saw them is closed before http_perform() returns, so
+	 * the caller may wipe them at once.  NULL: no client certificate.
+	 */
+	const char *client_cert;
+	size_t client_cert_len;
+	const char *client_key;
+	size_t client_key_len;
 };
 
 #define HTTP_IMDS_PREFIX "http://169.254.169.254/metadata/identity/oauth2/token?"

@@ -320,10 +320,11 @@ static enum ac_err with_host(enum ac_err err, const char *host)
 	return ac_fail(err, "%s: %s", host, ac_message());
 }
 
-enum ac_err oauth_post_form(const struct profile *p, const char *url,
-			    const struct sbuf *form,
-			    const char *const *extra_headers, size_t nextra,
-			    struct token *out)
+static enum ac_err post_form(const struct profile *p, const char *url,
+			     const struct sbuf *form,
+			     const char *const *extra_headers, size_t nextra,
+			     const struct oauth_client_cert *cc,
+			     struct token *out)
 {
 	struct http_request req;
 	struct http_response resp;
@@ -356,6 +357,12 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 	req.body_len = form->len;
 	req.ca_file = p->ca_file;
 	req.max_body = HTTP_MAX_BODY;
+	if (cc) {
+		req.client_cert = cc->cert;
+		req.client_cert_len = cc->cert_len;
+		req.client_key = cc->key;
+		req.client_key_len = cc->key_len;
+	}
 	deadline = mono_ms() + (long long)profile_timeout(p) * 1000;
 
 	for (attempt = 0;; attempt++) {
@@ -416,4 +423,20 @@ enum ac_err oauth_post_form(const struct profile *p, const char *url,
 	}
 	free(hdrs);
 	return err;
+}
+
+enum ac_err oauth_post_form(const struct profile *p, const char *url,
+			    const struct sbuf *form,
+			    const char *const *extra_headers, size_t nextra,
+			    struct token *out)
+{
+	return post_form(p, url, form, extra_headers, nextra, NULL, out);
+}
+
+enum ac_err oauth_post_form_mtls(const struct profile *p, const char *url,
+				 const struct sbuf *form,
+				 const struct oauth_client_cert *cc,
+				 struct token *out)
+{
+	return post_form(p, url, form, NULL, 0, cc, out);
 }

@@ -59,6 +59,23 @@ struct oauth_attempt {
 enum oauth_retry oauth_retry_decide(const struct oauth_attempt *a, long long *wait_ms);
 
 /*
+ * The same POST over mutual TLS: the client certificate (PEM, leaf first)
+ * and its private key (PEM, a secret) are handed to the transport from
+ * memory; the caller wipes them after the call.
+ */
+struct oauth_client_cert {
+	const char *cert;
+	size_t cert_len;
+	const char *key;
+	size_t key_len;
+};
+
+enum ac_err oauth_post_form_mtls(const struct profile *p, const char *url,
+				 const struct sbuf *form,
+				 const struct oauth_client_cert *cc,
+				 struct token *out);
+
+/*
  * "Authorization: Basic base64(form(id) ":" form(secret))" appended to out
  * (client_secret_basic, RFC 6749 §2.3.1); out holds the secret: release it.
  */

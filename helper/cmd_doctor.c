@@ -12,11 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../backends/entra_cred.h"
+#include "../backends/x509.h"
 #include "../backends/http.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "kcache.h"
+#include "token.h"
 #include "lib/secmem.h"
 #include "lib/util.h"
 
@@ -96,7 +97,7 @@ static void check_certificate(const struct profile *p)
 {
 	long long t, left;
 
-	if (entra_parse_rfc3339(p->certificate_expires, &t)) {
+	if (parse_rfc3339(p->certificate_expires, &t)) {
 		report(0, p->name, "certificate_expires \"%s\" is not a date", p->certificate_expires);
 		return;
 	}
@@ -148,13 +149,16 @@ static void check_secret(const struct profile *p)
 		check_managed(p);
 		return;
 	}
-	if (p->certificate_expires)
+	if (p->certificate_thumbprint && p->certificate_expires)
 		check_certificate(p);
 	err = kr_client_secret_get(p->name, &secret);
 	sec_free(secret);
 	if (err == AC_OK)
 		report(1, p->name, p->certificate_expires ?
 		       "certificate private key stored" : "secret stored");
+	else if (err == AC_NOTFOUND && p->auth_method == AUTH_X509)
+		report(0, p->name, "no certificate and key stored — run: agentcred profile import-sap-key %s FILE",
+		       p->name);
 	else if (err == AC_NOTFOUND)
 		report(0, p->name, "no secret stored — run: agentcred profile add %s --type %s ...",
 		       p->name, profile_type_name(p->type));
@@ -166,7 +170,7 @@ static void check_secret(const struct profile *p)
 static void check_online(const struct profile *p)
 {
 	const struct backend *be = backend_for(p->type);
-	struct sbuf url = SBUF_INIT;
+	struct sbuf url = SBUF_INIT, cert = SBUF_INIT, key = SBUF_INIT;
 	struct http_request req;
 	struct http_response resp;
 	char what[80];
@@ -182,6 +186,24 @@ static void check_online(const struct profile *p)
 	req.ca_file = p->ca_file;
 	req.timeout_ms = profile_timeout(p) * 1000;
 	req.max_body = 64 * 1024;
+	/* a certificate host wants the client certificate in the handshake */
+	if (p->type == PT_CLIENT_CREDENTIALS && p->auth_method == AUTH_X509) {
+		char *bundle = NULL;
+		enum ac_err err = token_profile_secret(p, &bundle);
+
+		if (!err)
+			err = x509_split(p, bundle, &cert, &key);
+		sec_free(bundle);
+		if (err) {
+			report(0, what, "%s", ac_message());
+			ac_clear();
+			goto out;
+		}
+		req.client_cert = cert.buf;
+		req.client_cert_len = cert.len;
+		req.client_key = key.buf;
+		req.client_key_len = key.len;
+	}
 	if (http_perform(&req, &resp)) {
 		report(0, what, "%s", ac_message());
 		ac_clear();
@@ -194,6 +216,9 @@ static void check_online(const struct profile *p)
 			       url.buf, skew);
 	}
 	http_response_release(&resp);
+out:
+	sbuf_release(&cert);
+	sbuf_release(&key);
 	sbuf_release(&url);
 }
 
@@ -227,7 +252,15 @@ enum ac_err cmd_doctor(struct config *unused, int argc, char **argv)
 		      getenv("AGENTCRED_KEYRING") : cfg.keyring);
 	check_kernel();
 	for (i = 0; !err && i < cfg.nprofiles; i++) {
+		char cert[300];
+		enum x509_state st;
+
 		check_secret(&cfg.profiles[i]);
+		/* an X.509 profile's certificate: valid, last two days, expired */
+		st = x509_describe(&cfg.profiles[i], now, cert, sizeof(cert));
+		if (st)
+			report(st == X509_VALID ? 1 : st == X509_EXPIRING ? -1 : 0,
+			       cfg.profiles[i].name, "%s", cert);
 		if (online)
 			check_online(&cfg.profiles[i]);
 	}

@@ -46,7 +46,7 @@ static int option_key(const char *opt, char *key, size_t len)
 }
 
 /* Store secret (if any), drop old tokens, save config: in that order. */
-static enum ac_err commit_profile(struct config *cfg, struct profile *p,
+enum ac_err profile_commit(struct config *cfg, struct profile *p,
 				  const char *secret)
 {
 	enum ac_err err;
@@ -139,6 +139,11 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 		goto out;
 	if ((err = profile_validate(&p)))
 		goto out;
+	if (p.auth_method == AUTH_X509) {
+		/* certificate, key and notAfter are read from a service key */
+		err = ac_fail(AC_USAGE, "X.509 profiles are made from a service key: agentcred profile import-sap-key NAME FILE [--key-file F]");
+		goto out;
+	}
 	if (!(be = backend_for(p.type))) {
 		err = ac_fail(AC_USAGE, "profile %s has an unsupported type", p.name);
 		goto out;
@@ -154,75 +159,10 @@ static enum ac_err profile_add(struct config *cfg, int argc, char **argv)
 		if (be->check_secret && (err = be->check_secret(&p, secret)))
 			goto out;
 	}
-	err = commit_profile(cfg, &p, secret);
+	err = profile_commit(cfg, &p, secret);
 out:
 	sec_free(secret);
 	profile_release(&p);
-	return err;
-}
-
-static enum ac_err profile_import_sap(struct config *cfg, int argc, char **argv)
-{
-	const char *group = "default", *ca_file = NULL;
-	struct sap_key key;
-	struct profile p;
-	char *text = NULL;
-	size_t len = 0;
-	enum ac_err err;
-	int i;
-
-	if (argc < 3)
-		return ac_fail(AC_USAGE, "usage: agentcred profile import-sap-key NAME FILE|- [--resource-group G] [--ca-file F]");
-	ac_set_subject(argv[1]);
-	if (!profile_name_valid(argv[1]))
-		return ac_fail(AC_USAGE, "bad profile name — use 1 to 64 letters, digits, '.', '_' and '-'");
-	for (i = 3; i < argc; i++) {
-		if (!strcmp(argv[i], "--resource-group") && i + 1 < argc)
-			group = argv[++i];
-		else if (!strcmp(argv[i], "--ca-file") && i + 1 < argc)
-			ca_file = argv[++i];
-		else
-			return ac_fail(AC_USAGE, "unexpected argument \"%s\"", argv[i]);
-	}
-	if (!strcmp(argv[2], "-"))
-		err = read_fd_limited(0, SAPKEY_MAX, "the service key", &text, &len);
-	else
-		err = read_file_limited(argv[2], SAPKEY_MAX, "service key", &text, &len);
-	if (err)
-		return err == AC_NOTFOUND ? AC_USAGE : err;
-	err = sap_key_parse(text, len, &key);
-	sec_free(text);
-	if (err)
-		return err;
-	profile_init(&p);
-	p.name = xstrdup(argv[1]);
-	p.type = PT_CLIENT_CREDENTIALS;
-	p.auth_method = AUTH_POST;
-	p.token_url = xstrdup(key.token_url);
-	p.client_id = xstrdup(key.client_id);
-	p.api_url = xstrdup(key.api_url);
-	if ((err = profile_set_key(&p, "hosts", key.api_host)))
-		goto out;
-	if (ca_file && (err = profile_set_key(&p, "ca_file", ca_file)))
-		goto out;
-	{
-		struct sbuf h = SBUF_INIT;
-
-		sbuf_addf(&h, "AI-Resource-Group=%s", group);
-		err = profile_set_key(&p, "headers", h.buf);
-		sbuf_release(&h);
-		if (err)
-			goto out;
-	}
-	if ((err = profile_validate(&p)))
-		goto out;
-	err = commit_profile(cfg, &p, key.client_secret);
-	if (!err)
-		printf("imported %s: token URL %s, API %s, resource group %s\n",
-		       argv[1], key.token_url, key.api_url, group);
-out:
-	profile_release(&p);
-	sap_key_release(&key);
 	return err;
 }
 
@@ -250,10 +190,11 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 	SHOW(token_url);
 	SHOW(client_id);
 	if (p->type == PT_CLIENT_CREDENTIALS)
-		sbuf_addf(&sb, "auth_method: %s\n", p->auth_method == AUTH_BASIC ? "basic" : "post");
+		sbuf_addf(&sb, "auth_method: %s\n", auth_method_name(p->auth_method));
 	SHOW(scope);
 	SHOW(audience);
 	SHOW(resource);
+	SHOW(certificate_expires);
 	SHOW(tenant);
 	SHOW(authority);
 	SHOW(blueprint_app_id);
@@ -307,7 +248,7 @@ enum ac_err cmd_profile(struct config *cfg, int argc, char **argv)
 	if (!strcmp(sub, "add"))
 		return profile_add(cfg, argc - 1, argv + 1);
 	if (!strcmp(sub, "import-sap-key"))
-		return profile_import_sap(cfg, argc - 1, argv + 1);
+		return profile_import_sap(cfg, argc - 1, argv + 1);	/* cmd_sapimport.c */
 	if (!strcmp(sub, "list") && argc == 2)
 		return profile_list(cfg);
 	if (!strcmp(sub, "show") && argc == 3)

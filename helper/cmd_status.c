@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../backends/entra_cred.h"
+#include "../backends/x509.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
 #include "lib/secmem.h"
@@ -81,7 +81,7 @@ static void cert_line(const struct profile *p, long long now)
 	char rel[32] = "";
 	long long t;
 
-	if (!entra_parse_rfc3339(p->certificate_expires, &t))
+	if (!parse_rfc3339(p->certificate_expires, &t))
 		relative(t - now, rel, sizeof(rel));
 	printf("%-20s certificate %s expires %s%s%s%s\n", "",
 	       p->certificate_thumbprint ? p->certificate_thumbprint : "?",
@@ -109,7 +109,7 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 	}
 	for (i = 0; i < cfg->nprofiles; i++) {
 		struct row r = { &cfg->profiles[i], NULL, NULL, 0 };
-		char when[64] = "-", rel[32] = "", iso[21] = "";
+		char when[64] = "-", rel[32] = "", iso[21] = "", cert[300];
 
 		r.secret = secret_state(r.p);
 		cached_state(&r);
@@ -144,7 +144,9 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 			       *rel ? " (" : "", rel, *rel ? ")" : "");
 			if (r.p->expires)
 				printf("%-20s agent access token valid through %s\n", "", r.p->expires);
-			if (r.p->certificate_expires)
+			if (x509_describe(r.p, now, cert, sizeof(cert)))
+				printf("%-20s %s\n", "", cert);
+			else if (r.p->certificate_expires)
 				cert_line(r.p, now);
 		}
 	}

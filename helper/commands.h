@@ -18,6 +18,14 @@ struct global_opts {
 extern struct global_opts global;
 
 enum ac_err cmd_profile(struct config *cfg, int argc, char **argv);	/* cmd_profile.c */
+/* "profile import-sap-key" (cmd_sapimport.c) */
+enum ac_err profile_import_sap(struct config *cfg, int argc, char **argv);
+/*
+ * Store a profile: its secret (if any) in the keyring, its old cached
+ * tokens dropped, config saved, in that order (cmd_profile.c).
+ */
+enum ac_err profile_commit(struct config *cfg, struct profile *p,
+			   const char *secret);
 enum ac_err cmd_token(struct config *cfg, int argc, char **argv);	/* cmd_get.c */
 enum ac_err cmd_get(struct config *cfg, int argc, char **argv);		/* cmd_get.c */
 enum ac_err cmd_forget(struct config *cfg, int argc, char **argv);	/* cmd_get.c */

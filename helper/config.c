@@ -58,6 +58,7 @@ static const struct profile_key profile_keys[] = {
 	KEY(scope, K_STR, CC | EA),
 	KEY(audience, K_STR, CC),
 	KEY(resource, K_STR, CC),
+	KEY(certificate_expires, K_STR, CC | EA),
 	KEY(tenant, K_STR, EA),
 	KEY(authority, K_STR, EA),
 	KEY(blueprint_app_id, K_STR, EA),
@@ -67,7 +68,6 @@ static const struct profile_key profile_keys[] = {
 	KEY(client_assertion_file, K_STR, EA),
 	KEY(certificate_thumbprint, K_STR, EA),
 	KEY(certificate_thumbprint_sha256, K_STR, EA),
-	KEY(certificate_expires, K_STR, EA),
 	KEY(managed_identity, K_STR, EA),
 	KEY(expires, K_STR, FL),
 	KEY(description, K_STR, FL),
@@ -115,6 +115,11 @@ int profile_type_parse(const char *s, enum profile_type *t)
 const char *entra_mode_name(enum entra_mode m)
 {
 	return (size_t)m < ARRAY_SIZE(mode_names) ? mode_names[m] : "unknown";
+}
+
+const char *auth_method_name(enum auth_method m)
+{
+	return m == AUTH_BASIC ? "basic" : m == AUTH_X509 ? "x509" : "post";
 }
 
 int profile_name_valid(const char *name)
@@ -304,8 +309,10 @@ enum ac_err profile_set_key(struct profile *p, const char *key, const char *valu
 			p->auth_method = AUTH_POST;
 		else if (!strcmp(value, "basic"))
 			p->auth_method = AUTH_BASIC;
+		else if (!strcmp(value, "x509"))
+			p->auth_method = AUTH_X509;
 		else
-			return ac_fail(AC_USAGE, "profile %s: auth_method must be post or basic, not \"%s\"",
+			return ac_fail(AC_USAGE, "profile %s: auth_method must be post, basic or x509, not \"%s\"",
 				       pname, value);
 		return AC_OK;
 	case K_MODE:
@@ -346,12 +353,19 @@ enum ac_err profile_validate(const struct profile *p)
 		return ac_fail(AC_USAGE, "profile %s: ca_file must be an absolute path",
 			       p->name);
 	switch (p->type) {
-	case PT_CLIENT_CREDENTIALS:
+	case PT_CLIENT_CREDENTIALS: {
+		long long t;
+
 		if ((err = require(p, p->token_url, "token-url")) ||
 		    (err = require(p, p->client_id, "client-id")) ||
 		    (err = url_check_scheme(p->token_url, "token_url")))
 			return err;
+		if (p->certificate_expires &&
+		    parse_rfc3339(p->certificate_expires, &t))
+			return ac_fail(AC_USAGE, "profile %s: certificate_expires must be a time YYYY-MM-DDTHH:MM:SSZ, not \"%s\"",
+				       p->name, p->certificate_expires);
 		break;
+	}
 	case PT_ENTRA_AGENT:
 		if ((err = require(p, p->tenant, "tenant")) ||
 		    (err = require(p, p->blueprint_app_id, "blueprint-app-id")) ||
@@ -663,7 +677,7 @@ static cJSON *profile_to_json(const struct profile *p)
 		case K_AUTH:
 			if (p->type == PT_CLIENT_CREDENTIALS)
 				cJSON_AddStringToObject(o, k->name,
-					p->auth_method == AUTH_BASIC ? "basic" : "post");
+					auth_method_name(p->auth_method));
 			break;
 		case K_MODE:
 			if (p->type == PT_ENTRA_AGENT)

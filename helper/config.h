@@ -21,7 +21,8 @@ enum profile_type {
 	PT__COUNT
 };
 
-enum auth_method { AUTH_POST, AUTH_BASIC };
+/* AUTH_X509: mutual TLS with a client certificate, no client secret */
+enum auth_method { AUTH_POST, AUTH_BASIC, AUTH_X509 };
 enum entra_mode { MODE_AUTONOMOUS_APP, MODE_OBO, MODE_AGENT_USER };
 
 struct header {
@@ -52,7 +53,6 @@ struct profile {
 	/* --certificate: its key is the profile's secret (README "Blueprint credentials") */
 	char *certificate_thumbprint;		/* SHA-1 of the DER, hex */
 	char *certificate_thumbprint_sha256;	/* SHA-256 of the DER, hex */
-	char *certificate_expires;		/* notAfter, YYYY-MM-DDTHH:MM:SSZ */
 	char *managed_identity;			/* "system" or a client id */
 
 	/* foundationallm */
@@ -60,6 +60,9 @@ struct profile {
 	char *description;
 
 	/* common */
+	/* a client certificate's notAfter (SAP X.509 key, Entra --certificate),
+	   YYYY-MM-DDTHH:MM:SSZ: known without the keyring */
+	char *certificate_expires;
 	char *api_url;
 	struct header *headers;
 	size_t nheaders;
@@ -121,6 +124,8 @@ int profile_name_valid(const char *name);
 const char *profile_type_name(enum profile_type t);
 int profile_type_parse(const char *s, enum profile_type *t);
 const char *entra_mode_name(enum entra_mode m);
+/* "post", "basic" or "x509" */
+const char *auth_method_name(enum auth_method m);
 void profile_init(struct profile *p);
 void profile_release(struct profile *p);
 /* Checks required keys and URL schemes for p's type. */

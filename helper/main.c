@@ -35,7 +35,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "profile", cmd_profile, NEEDS_CONFIG | CONFIG_WRITE,
-	  "profile add NAME --type TYPE [--KEY VALUE ...] | import-sap-key NAME FILE [--resource-group G] [--ca-file F] | list | show NAME | remove NAME",
+	  "profile add NAME --type TYPE [--KEY VALUE ...] | import-sap-key NAME [FILE|-] [--resource-group G] [--key-file F] [--ca-file F] | list | show NAME | remove NAME",
 	  "manage profiles (secrets go to the keyring, settings to config.json)",
 	  "\nprofile add: every config key is an option, dashes for underscores\n"
 	  "  every type:          --api-url URL  --header NAME=VALUE (repeatable)  --host HOST (repeatable)\n"
@@ -50,7 +50,15 @@ static const struct command commands[] = {
 	  "                       --workload-identity (AZURE_* variables)  --client-assertion-file FILE\n"
 	  "  foundationallm:      --expires YYYY-MM-DD  --description TEXT\n"
 	  "  --secret-stdin       read the secret from stdin (else a no-echo prompt on a terminal);\n"
-	  "                       a secret is never accepted on the command line\n" },
+	  "                       a secret is never accepted on the command line\n"
+	  "\nprofile import-sap-key: an SAP AI Core service key from FILE, or - for stdin\n"
+	  "  X.509 keys (credential-type x509) get their token over mutual TLS; the private\n"
+	  "  key goes to the keyring only\n"
+	  "  --key-file FILE      the private key of a key made with your own certificate\n"
+	  "  --resource-group G   the AI-Resource-Group header (default: the source's, else default)\n"
+	  "  --ca-file FILE       extra trust anchors for the token and API servers\n"
+	  "  no FILE: where SAP's SDKs look, first found: $AICORE_SERVICE_KEY, the AICORE_*\n"
+	  "  variables, $AICORE_CONFIG or ~/.aicore/config.json, $VCAP_SERVICES\n" },
 	{ "token", cmd_token, NEEDS_CONFIG,
 	  "token NAME [--scope S] [--user UPN|OID] [--user-token-file F|-]",
 	  "print a fresh access token and a newline", NULL },

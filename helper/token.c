@@ -404,9 +404,8 @@ static void source_forget(const struct token_source *src, enum token_level level
 	ac_clear();
 }
 
-static enum ac_err source_secret(const struct token_source *src, char **secret)
+enum ac_err token_profile_secret(const struct profile *p, char **secret)
 {
-	const struct profile *p = src->req->profile;
 	const struct backend *be = backend_for(p->type);
 	struct credential c;
 	enum ac_err err;
@@ -433,6 +432,11 @@ static enum ac_err source_secret(const struct token_source *src, char **secret)
 	return err == AC_NOTFOUND ? AC_USAGE : err;
 }
 
+static enum ac_err source_secret(const struct token_source *src, char **secret)
+{
+	return token_profile_secret(src->req->profile, secret);
+}
+
 enum ac_err token_get(const struct token_request *req, struct token *out)
 {
 	struct progress pg;
@@ -448,6 +452,9 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 	memset(out, 0, sizeof(*out));
 	if (!be)
 		return ac_fail(AC_USAGE, "profile %s has an unsupported type", p->name);
+	/* a stored credential past its date stops every call (exit 6) */
+	if (be->precheck && (err = be->precheck(p, now)))
+		return err;
 	token_cache_key(req, key);
 	if (try_kernel(req, key, &old, out, now)) {
 		log_served(req, "the kernel keyring cache");

@@ -37,6 +37,14 @@ int token_is_fresh(const struct profile *p, const struct token *t, long long now
  */
 void token_cache_key(const struct token_request *req, char hex[65]);
 
+/*
+ * The profile's long-lived secret from where its backend's credential()
+ * says ($secret_env or the keyring); a missing one is AC_USAGE saying how
+ * to store it.  *secret: sec_free.  (Backends get it through their
+ * token_source; doctor uses it directly.)
+ */
+enum ac_err token_profile_secret(const struct profile *p, char **secret);
+
 enum ac_err token_get(const struct token_request *req, struct token *out);
 
 /*

@@ -53,7 +53,7 @@ _agentcred()
 		elif [[ $cur == -* ]]; then
 			case $sub in
 			add) COMPREPLY=($(compgen -W "$keys" -- "$cur")) ;;
-			import-sap-key) COMPREPLY=($(compgen -W "--resource-group" -- "$cur")) ;;
+			import-sap-key) COMPREPLY=($(compgen -W "--resource-group --key-file --ca-file" -- "$cur")) ;;
 			esac
 		elif [[ $sub == show || $sub == remove ]] || [[ $sub == add && $prev == add ]]; then
 			COMPREPLY=($(compgen -W "$(_agentcred_profiles)" -- "$cur"))

@@ -365,6 +365,31 @@ int parse_date_end_of_day(const char *s, long long *out)
 	return 0;
 }
 
+int parse_rfc3339(const char *s, long long *out)
+{
+	char date[11];
+	long long day;
+	int i, h, mi, se;
+
+	if (!s || strlen(s) != 20 || s[10] != 'T' || s[13] != ':' ||
+	    s[16] != ':' || s[19] != 'Z')
+		return -1;
+	for (i = 11; i < 19; i++)
+		if (i != 13 && i != 16 && !isdigit((unsigned char)s[i]))
+			return -1;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (parse_date_end_of_day(date, &day))
+		return -1;
+	h = atoi(s + 11);
+	mi = atoi(s + 14);
+	se = atoi(s + 17);
+	if (h > 23 || mi > 59 || se > 59)
+		return -1;
+	*out = day - (23 * 3600 + 59 * 60 + 59) + h * 3600 + mi * 60 + se;
+	return 0;
+}
+
 /* ":digits" (1..65535) or nothing, up to end. */
 static int port_ok(const char *p, const char *end)
 {

@@ -68,6 +68,8 @@ int base64url_decode(const char *in, size_t inlen, struct sbuf *out);
 void format_rfc3339(long long t, char out[21]);
 /* Parse "YYYY-MM-DD" into the last second of that day, UTC. */
 int parse_date_end_of_day(const char *s, long long *out);
+/* Parse exactly "YYYY-MM-DDTHH:MM:SSZ" (what format_rfc3339 writes). */
+int parse_rfc3339(const char *s, long long *out);
 
 /*
  * Host part of an http(s) URL into out; 0 on success.  Refuses userinfo,

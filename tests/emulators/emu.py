@@ -21,6 +21,11 @@ requests there on a cycle of flap_period s: bursts of 500s, hangs of
 flap_hang s, resets, slow answers (the soak, tests/soak.sh).
 Replies go out in one write with Nagle off: on TLS loopback anything else
 stalls ~40 ms per reply.
+
+--client-ca CA --mtls-port-file F adds a second HTTPS listener sharing the
+same state, like XSUAA's authentication.cert host: its handshake requires
+a client certificate issued by CA; plugins see req.mtls = True and
+req.client_subject (the certificate's subject as a dict) there.
 """
 import argparse
 import base64
@@ -58,6 +63,8 @@ class Request:
         self.headers = headers
         self.body = body
         self._form = None
+        self.mtls = False
+        self.client_subject = {}
 
     @property
     def form(self):
@@ -263,6 +270,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request(method, path, query, headers, body)
+        if self.server.mtls:
+            req.mtls = True
+            cert = self.connection.getpeercert() or {}
+            req.client_subject = {k: v for rdn in cert.get("subject", ())
+                                  for k, v in rdn}
         result = None
         try:
             for plugin in emu.plugins:
@@ -354,9 +366,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
-    def __init__(self, addr, handler, emu, context):
+    def __init__(self, addr, handler, emu, context, mtls=False):
         self.emu = emu
         self.context = context
+        self.mtls = mtls
         super().__init__(addr, handler)
 
     def get_request(self):
@@ -391,6 +404,8 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--http", action="store_true")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--client-ca")
+    ap.add_argument("--mtls-port-file")
     ap.add_argument("settings", nargs="*", help="key=value for emu.config")
     a = ap.parse_args()
     config = {}
@@ -407,6 +422,18 @@ def main():
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(a.cert, a.key)
     srv = Server(("127.0.0.1", a.port), Handler, emu, context)
+    if a.client_ca:
+        mctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        mctx.load_cert_chain(a.cert, a.key)
+        mctx.verify_mode = ssl.CERT_REQUIRED
+        mctx.load_verify_locations(a.client_ca)
+        msrv = Server(("127.0.0.1", 0), Handler, emu, mctx, mtls=True)
+        threading.Thread(target=msrv.serve_forever, kwargs={"poll_interval": 0.2},
+                         daemon=True).start()
+        mtmp = a.mtls_port_file + ".tmp"
+        with open(mtmp, "w") as f:
+            f.write("%d\n" % msrv.server_address[1])
+        os.rename(mtmp, a.mtls_port_file)
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])

@@ -13,6 +13,11 @@ token_kind (jwt|opaque), scope/audience/resource (required values),
 lifetime_range [lo, hi] or [[lo, hi], ...] (a random lifetime per token), issue_log (a file:
 one JSON line per issued token with its exp and scope, instead of keeping
 them in emu.state — the soak issues too many to list).
+On the mutual-TLS listener (emu.py --client-ca, XSUAA's authentication.cert
+host) the client authenticates with its certificate alone: client_id in the
+form, no client_secret and no Basic (refused as invalid_client), the
+certificate's CN must be mtls_cn (default cc-client) and the client_id
+client_id; such tokens are counted in emu.state["mtls_tokens"].
 Issued tokens are listed in emu.state["tokens"]; POST /emu/revoke marks
 them all revoked.  GET|POST /echo/... requires a live Bearer token and
 answers the request headers as JSON (for curl/kubectl-style callers).
@@ -48,6 +53,19 @@ def token(req, emu):
         return _err(emu, 400, "unsupported_grant_type",
                     "grant_type must be client_credentials")
     basic = req.basic_auth()
+    if req.mtls:
+        if basic or "client_secret" in form:
+            return _err(emu, 401, "invalid_client",
+                        "a client secret is not accepted on the certificate host")
+        cid = form.get("client_id")
+        if cid != cfg.get("client_id", "cc-client"):
+            return _err(emu, 401, "invalid_client", "Bad credentials")
+        if req.client_subject.get("commonName") != cfg.get("mtls_cn", "cc-client"):
+            return _err(emu, 401, "invalid_client",
+                        "the client certificate does not belong to this client")
+        with emu.lock:
+            emu.state["mtls_tokens"] = emu.state.get("mtls_tokens", 0) + 1
+        return _issue(req, emu, cid)
     if basic and "client_secret" in form:
         return _err(emu, 400, "invalid_request",
                     "client authenticated twice (Basic and client_secret)")
@@ -72,6 +90,12 @@ def token(req, emu):
     if cid != cfg.get("client_id", "cc-client") or \
        secret != cfg.get("client_secret", "cc-secret"):
         return _err(emu, 401, "invalid_client", "Bad credentials")
+    return _issue(req, emu, cid)
+
+
+def _issue(req, emu, cid):
+    cfg = emu.config
+    form = req.form
     for p in ("scope", "audience", "resource"):
         if p in cfg and form.get(p) != cfg[p]:
             return _err(emu, 400, "invalid_scope" if p == "scope" else

@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for the managed identity answer, mi_parse_response():
  * the first byte picks the HTTP status, the rest is the body.  Also feeds
- * the body to entra_parse_rfc3339() (certificate_expires in config.json).
+ * the body to parse_rfc3339() (certificate_expires in config.json).
  * Invariants: a token only on AC_OK, unexpired and line-free; a one-line
  * message; a parsed date is never negative.
  */
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	token_release(&t);
-	if (!entra_parse_rfc3339(body, &when) && when < 0)
+	if (!parse_rfc3339(body, &when) && when < 0)
 		abort();
 	sec_free(body);
 	return 0;

@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sap_key_parse((const char *)data, size, &key) == AC_OK) {
 		/* every accepted key yields usable, checked URLs */
-		if (!key.client_id || !key.client_secret || !key.api_host ||
+		if (!key.client_id || !key.api_host ||
+		    (key.x509 ? !key.certificate : !key.client_secret) ||
 		    url_check_scheme(key.token_url, "token_url") != AC_OK ||
 		    url_check_scheme(key.api_url, "api_url") != AC_OK)
 			__builtin_trap();

@@ -76,7 +76,7 @@ t_eq "bash: --config FILE: its profiles" "$P3" "$(bcomp agentcred --config "$T/o
 t_eq "bash: \$AGENTCRED_CONFIG: its profiles" "$P3" "$(AGENTCRED_CONFIG=$T/other.json bcomp agentcred forget '')"
 t_eq "bash: profile subcommands" "$(words <<<'add import-sap-key list show remove')" "$(bcomp agentcred profile '')"
 t_eq "bash: profile add options = help profile" \
-	"$(help_opts profile | grep -vx -- --resource-group)" "$(bcomp agentcred profile add x --)"
+	"$(help_opts profile | grep -vx -e --resource-group -e --key-file)" "$(bcomp agentcred profile add x --)"
 t_eq "bash: --type values" "$(words <<<'client-credentials entra-agent foundationallm')" \
 	"$(bcomp agentcred profile add x --type '')"
 t_eq "bash: --mode values" "$(words <<<'autonomous-app obo agent-user')" \
@@ -162,7 +162,7 @@ if zsh -f -c 'zmodload zsh/zpty' 2>/dev/null; then
 	t_eq "zsh: --config FILE: its profiles" "$P3" "$(zcomp "agentcred --config $T/other.json token ")"
 	t_eq "zsh: profile subcommands" "$(words <<<'add import-sap-key list show remove')" "$(zcomp 'agentcred profile ')"
 	t_eq "zsh: profile add options = help profile" \
-		"$(help_opts profile | grep -vx -- --resource-group)" "$(zcomp 'agentcred profile add x --')"
+		"$(help_opts profile | grep -vx -e --resource-group -e --key-file)" "$(zcomp 'agentcred profile add x --')"
 	for c in token kube curl-config headers forget; do
 		t_eq "zsh: $c options = help $c" "$(help_opts "$c")" "$(zcomp "agentcred $c $P1 --")"
 	done

@@ -146,19 +146,19 @@ static void test_rfc3339(void)
 {
 	long long t = 0;
 
-	CHECK_INT(entra_parse_rfc3339("2126-11-08T19:07:27Z", &t), 0);
+	CHECK_INT(parse_rfc3339("2126-11-08T19:07:27Z", &t), 0);
 	CHECK_INT(t, 4949838447LL);
-	CHECK_INT(entra_parse_rfc3339("1970-01-01T00:00:00Z", &t), 0);
+	CHECK_INT(parse_rfc3339("1970-01-01T00:00:00Z", &t), 0);
 	CHECK_INT(t, 0);
-	CHECK_INT(entra_parse_rfc3339("2126-11-08", &t), -1);
-	CHECK_INT(entra_parse_rfc3339("2126-11-08T19:07:27", &t), -1);
-	CHECK_INT(entra_parse_rfc3339("2126-11-08 19:07:27Z", &t), -1);
-	CHECK_INT(entra_parse_rfc3339("2126-13-08T19:07:27Z", &t), -1);
-	CHECK_INT(entra_parse_rfc3339("2126-11-08T24:07:27Z", &t), -1);
-	CHECK_INT(entra_parse_rfc3339("+126-11-08T19:07:27Z", &t), -1);
-	CHECK_INT(entra_parse_rfc3339("2126-11-08T19:07:27Zx", &t), -1);
-	CHECK_INT(entra_parse_rfc3339("", &t), -1);
-	CHECK_INT(entra_parse_rfc3339(NULL, &t), -1);
+	CHECK_INT(parse_rfc3339("2126-11-08", &t), -1);
+	CHECK_INT(parse_rfc3339("2126-11-08T19:07:27", &t), -1);
+	CHECK_INT(parse_rfc3339("2126-11-08 19:07:27Z", &t), -1);
+	CHECK_INT(parse_rfc3339("2126-13-08T19:07:27Z", &t), -1);
+	CHECK_INT(parse_rfc3339("2126-11-08T24:07:27Z", &t), -1);
+	CHECK_INT(parse_rfc3339("+126-11-08T19:07:27Z", &t), -1);
+	CHECK_INT(parse_rfc3339("2126-11-08T19:07:27Zx", &t), -1);
+	CHECK_INT(parse_rfc3339("", &t), -1);
+	CHECK_INT(parse_rfc3339(NULL, &t), -1);
 }
 
 static void clear_env(void)

@@ -85,11 +85,11 @@ static void test_bad(void)
 	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://a\","
 	    "\"serviceurls\":{\"AI_API_URL\":\"http://api.example\"}}", "AI_API_URL");
 	bad("{\"clientid\":\"c\",\"clientsecret\":\"TOPSECRET\",\"url\":\"https://u@a\"," URLS "}", "url");
-	/* mTLS keys: certificate instead of a secret */
+	/* X.509 keys: certificate instead of a secret, and it must be whole */
 	bad("{\"clientid\":\"c\",\"certificate\":\"-----BEGIN CERTIFICATE-----\",\"key\":\"k\","
-	    "\"certurl\":\"https://a.cert\",\"url\":\"https://a\"," URLS "}", "mTLS");
+	    "\"certurl\":\"https://a.cert\",\"url\":\"https://a\"," URLS "}", "no END line");
 	bad("{\"credentials\":{\"clientid\":\"c\",\"certificate\":\"PEM\",\"url\":\"https://a\"," URLS "}}",
-	    "create a key with a client secret");
+	    "no certurl");
 
 	big = malloc(SAPKEY_MAX + 2);
 	CHECK(big != NULL);
@@ -101,9 +101,66 @@ static void test_bad(void)
 	free(big);
 }
 
+#define CERT1 "-----BEGIN CERTIFICATE-----\\nQUJD\\n-----END CERTIFICATE-----\\n"
+#define CERT2 "-----BEGIN CERTIFICATE-----\\nREVG\\n-----END CERTIFICATE-----\\n"
+#define PKEY "-----BEGIN PRIVATE KEY-----\\nS0VZU0VDUkVU\\n-----END PRIVATE KEY-----\\n"
+
+static void test_x509(void)
+{
+	struct sap_key k;
+
+	/* SAP's X.509 key: literal \n, a chain, credential-type, no secret */
+	CHECK_INT(parse("{\"credentials\":{\"clientid\":\"sb-x|aicore\",\"credential-type\":\"x509\","
+			"\"certurl\":\"https://t.authentication.cert.sap.hana.ondemand.com\","
+			"\"url\":\"https://t.authentication.sap.hana.ondemand.com\","
+			"\"certificate\":\"" CERT1 CERT2 "\",\"key\":\"" PKEY "\"," URLS "}}", &k), AC_OK);
+	CHECK(k.x509);
+	CHECK(k.client_secret == NULL);
+	CHECK_STR(k.token_url, "https://t.authentication.cert.sap.hana.ondemand.com/oauth/token");
+	CHECK_STR(k.certificate, "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n"
+			"-----BEGIN CERTIFICATE-----\nREVG\n-----END CERTIFICATE-----\n");
+	CHECK_STR(k.private_key, "-----BEGIN PRIVATE KEY-----\nS0VZU0VDUkVU\n-----END PRIVATE KEY-----\n");
+	CHECK_STR(k.api_url, "https://api.ai.example.com/v2");
+	sap_key_release(&k);
+
+	/* real newlines, certUrl spelling, no credential-type, no key (own certificate) */
+	CHECK_INT(parse("{\"clientid\":\"c\",\"certUrl\":\"https://a.cert/oauth/token\","
+			"\"certificate\":\"-----BEGIN CERTIFICATE-----\\r\\nQUJD\\r\\n-----END CERTIFICATE-----\"," URLS "}", &k), AC_OK);
+	CHECK(k.x509);
+	CHECK(k.private_key == NULL);
+	CHECK_STR(k.token_url, "https://a.cert/oauth/token");
+	sap_key_release(&k);
+
+	/* an unknown credential-type does not matter while there is a secret */
+	CHECK_INT(parse("{\"clientid\":\"c\",\"clientsecret\":\"s\",\"url\":\"https://a\","
+			"\"credential-type\":\"binding-secret\"," URLS "}", &k), AC_OK);
+	CHECK(!k.x509);
+	sap_key_release(&k);
+	/* a secret key that also carries a certificate stays a secret key */
+	CHECK_INT(parse("{\"clientid\":\"c\",\"clientsecret\":\"s\",\"url\":\"https://a\","
+			"\"certurl\":\"https://a.cert\",\"certificate\":\"junk\"," URLS "}", &k), AC_OK);
+	CHECK(!k.x509);
+	CHECK_STR(k.token_url, "https://a/oauth/token");
+	sap_key_release(&k);
+
+	/* x509 declared but no certificate; certurl over http; unknown type; encrypted key */
+	bad("{\"clientid\":\"c\",\"credential-type\":\"x509\",\"certurl\":\"https://a\"," URLS "}",
+	    "no certificate");
+	bad("{\"clientid\":\"c\",\"certurl\":\"http://a.example\",\"certificate\":\"" CERT1 "\"," URLS "}",
+	    "certurl must use https");
+	bad("{\"clientid\":\"c\",\"credential-type\":\"x509_attested\",\"url\":\"https://a\"," URLS "}",
+	    "x509_attested");
+	bad("{\"clientid\":\"c\",\"certurl\":\"https://a\",\"certificate\":\"" CERT1 "\","
+	    "\"key\":\"-----BEGIN ENCRYPTED PRIVATE KEY-----\\nQUJD\\n-----END ENCRYPTED PRIVATE KEY-----\"," URLS "}",
+	    "encrypted");
+	bad("{\"clientid\":\"c\",\"certurl\":\"https://a\",\"certificate\":\"" CERT1 "\","
+	    "\"key\":\"" CERT2 "\"," URLS "}", "no PEM private key");
+}
+
 int main(void)
 {
 	test_good();
+	test_x509();
 	test_bad();
 	{
 		struct sap_key k;
