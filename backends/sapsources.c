@@ -55,6 +55,7 @@ void sap_vars_release(struct sap_vars *vars)
 
 enum ac_err sap_config_parse(const char *text, size_t len, struct sap_vars *out)
 {
+	const char *why;
 	cJSON *root;
 	const cJSON *it;
 	enum ac_err err = AC_OK;
@@ -63,7 +64,9 @@ enum ac_err sap_config_parse(const char *text, size_t len, struct sap_vars *out)
 	memset(out, 0, sizeof(*out));
 	if (len > CONFIG_MAX)
 		return ac_fail(AC_USAGE, "the file is larger than %d bytes", CONFIG_MAX);
-	root = json_parse_whole(text, len);
+	root = json_parse_strict(text, len, 0, &why);
+	if (!root && why)
+		return ac_fail(AC_USAGE, "it %s", why);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return ac_fail(AC_USAGE, "it is not a JSON object of AICORE_* settings");
@@ -99,6 +102,7 @@ enum ac_err sap_config_parse(const char *text, size_t len, struct sap_vars *out)
 
 enum ac_err sap_vcap_parse(const char *text, size_t len, struct sap_key *key)
 {
+	const char *why;
 	cJSON *root;
 	const cJSON *list, *svc, *found = NULL;
 	enum ac_err err;
@@ -106,7 +110,9 @@ enum ac_err sap_vcap_parse(const char *text, size_t len, struct sap_key *key)
 	memset(key, 0, sizeof(*key));
 	if (len > VCAP_MAX)
 		return ac_fail(AC_USAGE, "VCAP_SERVICES is larger than %d bytes", VCAP_MAX);
-	root = json_parse_whole(text, len);
+	root = json_parse_strict(text, len, 0, &why);
+	if (!root && why)
+		return ac_fail(AC_USAGE, "VCAP_SERVICES %s", why);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return ac_fail(AC_USAGE, "VCAP_SERVICES is not a JSON object");

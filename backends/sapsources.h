@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "../helper/lib/err.h"
-#include "../helper/sapkey.h"
+#include "sapkey.h"
 
 enum sap_var {
 	SV_CLIENT_ID, SV_CLIENT_SECRET, SV_AUTH_URL, SV_CERT_URL,

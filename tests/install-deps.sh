@@ -21,7 +21,7 @@ DEMO="gnome-keyring libsecret-tools dbus dbus-bin openssl ca-certificates curl
 git python3 procps"
 CHECK="clang libclang-rt-14-dev keyutils valgrind hyperfine zsh bash-completion
 man-db groff-base psmisc jq binutils python3-cryptography"
-DEB="debhelper dpkg-dev fakeroot lintian"
+DEB="build-essential debhelper dpkg-dev fakeroot lintian"
 
 list=0
 if [ "${1:-}" = "--packages" ]; then

@@ -7,7 +7,8 @@
 # then the installed binary loads its modules from /usr/lib/agentcred
 # (found through /proc/self/exe) and serves a token from the emulator;
 # `apt-get remove --purge agentcred` leaves none of its files.
-# Installing a package needs root (or sudo): tests/run runs it as root.
+# Installing a package needs root (or sudo -n): tests/run runs a script
+# marked "# needs: root" as root, like the two-users ones.
 . "$(dirname "$0")/../lib.sh"
 need make dpkg-deb apt-get
 SUDO=""
