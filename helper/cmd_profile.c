@@ -224,7 +224,7 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 #define SHOW(field) if (p->field) sbuf_addf(&sb, #field ": %s\n", p->field)
 	SHOW(token_url);
 	SHOW(client_id);
-	if (p->type == PT_CLIENT_CREDENTIALS)
+	if (profile_has_key(p, "auth_method"))
 		sbuf_addf(&sb, "auth_method: %s\n", p->auth_method == AUTH_BASIC ? "basic" : "post");
 	SHOW(scope);
 	SHOW(audience);
@@ -233,7 +233,7 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 	SHOW(authority);
 	SHOW(blueprint_app_id);
 	SHOW(agent_app_id);
-	if (p->type == PT_ENTRA_AGENT)
+	if (profile_has_key(p, "mode"))
 		sbuf_addf(&sb, "mode: %s\n", entra_mode_name(p->mode));
 	SHOW(user);
 	SHOW(client_assertion_file);
