@@ -189,8 +189,9 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 #define SHOW(field) if (p->field) sbuf_addf(&sb, #field ": %s\n", p->field)
 	SHOW(token_url);
 	SHOW(client_id);
-	if (p->type == PT_CLIENT_CREDENTIALS)
-		sbuf_addf(&sb, "auth_method: %s\n", auth_method_name(p->auth_method));
+	if (profile_has_key(p, "auth_method"))
+		sbuf_addf(&sb, "auth_method: %s
+", auth_method_name(p->auth_method));
 	SHOW(scope);
 	SHOW(audience);
 	SHOW(resource);
@@ -199,7 +200,7 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 	SHOW(authority);
 	SHOW(blueprint_app_id);
 	SHOW(agent_app_id);
-	if (p->type == PT_ENTRA_AGENT)
+	if (profile_has_key(p, "mode"))
 		sbuf_addf(&sb, "mode: %s\n", entra_mode_name(p->mode));
 	SHOW(user);
 	SHOW(client_assertion_file);

@@ -95,6 +95,16 @@ const char *profile_key_name(size_t i)
 	return i < ARRAY_SIZE(profile_keys) ? profile_keys[i].name : NULL;
 }
 
+int profile_has_key(const struct profile *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(profile_keys); i++)
+		if (!strcmp(profile_keys[i].name, key))
+			return (profile_keys[i].types >> p->type) & 1u;
+	return 0;
+}
+
 const char *profile_type_name(enum profile_type t)
 {
 	return t < PT__COUNT ? type_names[t] : "unknown";

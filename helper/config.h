@@ -136,6 +136,8 @@ enum ac_err profile_validate(const struct profile *p);
  * List keys append (--host, --header K=V).  AC_USAGE names a bad key.
  */
 enum ac_err profile_set_key(struct profile *p, const char *key, const char *value);
+/* Whether key applies to profiles of p's type (profile_keys[] says). */
+int profile_has_key(const struct profile *p, const char *key);
 /* Iterate the keys known to the config format (for --help and man tests). */
 const char *profile_key_name(size_t i);	/* NULL past the end */
 
