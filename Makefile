@@ -6,6 +6,8 @@
 #   make demo       private keyring + local token server, then kubectl, git
 #                   and curl getting tokens from agentcred
 #   make bench      speed ratios (DESIGN.md §5a); not part of check
+#   make soak       64 callers against a flapping token server for
+#                   SOAK_SECONDS (default 600); check runs a 60 s version
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 180)
 #   make install / uninstall   PREFIX=/usr/local DESTDIR=
 #
@@ -134,6 +136,10 @@ demo: deps all
 bench: deps all
 	bash tests/bench/run.sh
 
+soak: deps
+	$(MAKE) SAN=1 all
+	bash tests/soak.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR) \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
@@ -154,5 +160,5 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check fuzzers fuzz demo bench install uninstall clean
+.PHONY: all unit deps check fuzzers fuzz demo bench soak install uninstall clean
 .SECONDARY:
