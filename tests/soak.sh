@@ -277,6 +277,9 @@ for b in bad[:30]:
     print("  " + b)
 PY
 cat "$T/figures"
+# the most frequent messages on stderr, numbers folded
+cat "$W"/log/*.err 2>/dev/null | grep -v '^extra-fd' | sed 's/[0-9]\+/N/g' | sort | uniq -c |
+	sort -rn | head -8 | sed 's/^/  stderr: /'
 grep -h '^extra-fd' "$W"/log/*.err 2>/dev/null | sed 's/^extra-fd [0-9]* -> //; s/[0-9]\+/N/g' |
 	sort | uniq -c | sed 's/^/  leaked into curl: /' | head -5
 t_eq "soak: no problems" "problems: 0" "$(grep '^problems:' "$T/figures")"
