@@ -8,6 +8,8 @@
 #                   keyring + local token server, and kubectl, git and curl
 #                   getting tokens from agentcred
 #   make bench      speed ratios (README.md, Speed); not part of check
+#   make soak       64 callers against a flapping token server for
+#                   SOAK_SECONDS (default 600); check runs a 60 s version
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 180)
 #   make deb        build/deb/agentcred_VERSION_ARCH.deb (contrib/debian/)
 #   make install / uninstall   PREFIX=/usr/local DESTDIR=
@@ -240,6 +242,10 @@ fuzz: fuzzers
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    $(BUILD)/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
+soak: deps
+	$(MAKE) SAN=1 all
+	bash tests/soak.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR) \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
@@ -260,5 +266,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit deps check fuzzers fuzz demo bench install uninstall clean deb FORCE
+.PHONY: all unit deps check fuzzers fuzz demo bench soak install uninstall clean deb FORCE
 .SECONDARY:

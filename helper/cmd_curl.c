@@ -14,6 +14,8 @@
  *    a short-lived writer process (orphaned, so curl never has to reap it)
  *    feeds it, because writing more than the pipe holds before curl starts
  *    reading would block forever;
+ *  - no token for a plain-http URL off loopback among curl's arguments,
+ *    and https for URLs without a scheme (proto-default);
  *  - curl inherits the config pipe and the descriptors our caller gave us,
  *    nothing we or a library opened (libcurl's sockets of a token request);
  *  - $AGENTCRED_CURL names the curl binary (tests), else "curl" on $PATH.
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +34,7 @@
 #include "curlproto.h"
 #include "lib/log.h"
 #include "lib/secmem.h"
+#include "lib/util.h"
 
 /* Default /proc/sys/fs/pipe-max-size: beyond it F_SETPIPE_SZ fails anyway. */
 #define PIPE_GROW_MAX (1024 * 1024)
@@ -189,10 +193,19 @@ enum ac_err cmd_curl(struct config *cfg, int argc, char **argv)
 	fds_inherited(inherited);
 	if ((err = token_args_parse(argc, argv, TA_SCOPE | TA_USER | TA_DASHDASH, USAGE_CURL, &o)))
 		return err;
+	for (i = o.rest; i < argc; i++) {
+		char host[256];
+
+		if (!strncasecmp(argv[i], "http://", 7) &&
+		    (url_host(argv[i], host, sizeof(host)) || !host_is_loopback(host)))
+			return ac_fail(AC_USAGE, "a URL for curl is plain http off this machine; the token goes only over https (or http to loopback)");
+	}
 	if ((err = config_text(cfg, &o, &text))) {
 		sbuf_release(&text);
 		return err;
 	}
+	/* a URL without a scheme would be http to curl */
+	sbuf_addstr(&text, "proto-default = \"https\"\n");
 	if (!curl || !*curl)
 		curl = curl_default;
 

@@ -195,7 +195,6 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 	SHOW(scope);
 	SHOW(audience);
 	SHOW(resource);
-	SHOW(certificate_expires);
 	SHOW(tenant);
 	SHOW(authority);
 	SHOW(blueprint_app_id);

@@ -784,7 +784,7 @@ out:
  * an flock on config.json.lock beside it from before the read until they
  * exit; readers need none (the file is replaced atomically).
  */
-#define CONFIG_LOCK_WAIT_MS 10000
+#define CONFIG_LOCK_WAIT_MS 30000
 
 enum ac_err config_lock(void)
 {
@@ -811,7 +811,7 @@ enum ac_err config_lock(void)
 	while (flock(lockfd, LOCK_EX | LOCK_NB)) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= CONFIG_LOCK_WAIT_MS) {
 			err = ac_fail(AC_FAIL, errno == EWOULDBLOCK ?
-				      "another agentcred has been changing %s for 10 s — try again" :
+				      "another agentcred has been changing %s for 30 s — try again" :
 				      "cannot lock %s", path);
 			close(lockfd);
 			lockfd = -1;

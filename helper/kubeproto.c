@@ -3,12 +3,14 @@
  *
  * Rules: the input is hostile — its size is bounded, every field's type is
  * checked, unknown fields are ignored (client-go adds spec.cluster with
- * provideClusterInfo), and a value quoted in an error message is cut and
+ * provideClusterInfo: only its server is looked at, to refuse plain http
+ * off loopback), and a value quoted in an error message is cut and
  * stripped of control characters.  The answer carries the token, so cJSON
  * frees it through the wiping hooks and the printed copy is sec_free()d.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -93,6 +95,18 @@ enum ac_err kube_info_parse(const char *text, size_t len, struct kube_info *out)
 			goto out;
 		}
 		out->interactive = cJSON_IsTrue(v);
+		/* provideClusterInfo: never a bearer token for plain http off
+		 * loopback (kubectl would send it there in clear text) */
+		v = cJSON_GetObjectItemCaseSensitive(spec, "cluster");
+		v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "server") : NULL;
+		if (cJSON_IsString(v) && !strncasecmp(v->valuestring, "http://", 7)) {
+			char host[256];
+
+			if (url_host(v->valuestring, host, sizeof(host)) || !host_is_loopback(host)) {
+				err = ac_fail(AC_USAGE, "the cluster's server is plain http off this machine; agentcred does not hand a bearer token to it — use https in the kubeconfig");
+				goto out;
+			}
+		}
 	}
 out:
 	cJSON_Delete(o);

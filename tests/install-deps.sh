@@ -20,7 +20,7 @@ libcjson-dev libssl-dev"
 DEMO="gnome-keyring libsecret-tools dbus dbus-bin openssl ca-certificates curl
 git python3 procps"
 CHECK="clang libclang-rt-14-dev keyutils valgrind hyperfine zsh bash-completion
-man-db groff-base psmisc jq binutils python3-cryptography"
+man-db groff-base psmisc jq binutils python3-cryptography time"
 DEB="build-essential debhelper dpkg-dev fakeroot lintian"
 
 list=0

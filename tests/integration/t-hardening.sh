@@ -131,4 +131,21 @@ run env AGENTCRED_CURL="$T/fakecurl" "$AC" curl "$C" -- https://api.example/
 t_eq "curl mode after a token request: exit 0" 0 "$RC"
 t_not_contains "...no socket of ours reaches curl" "$OUT" "socket:"
 
+# ---- curl mode and kube: no bearer token over plain http off loopback
+printf '#!/bin/bash\necho ran\n' >"$T/fakecurl2"
+chmod 755 "$T/fakecurl2"
+run env AGENTCRED_CURL="$T/fakecurl2" "$AC" curl "$C" -- -s http://api.example.com/x
+t_eq "curl mode, http:// off loopback: exit 2, curl not run" "2:" "$RC:$OUT"
+t_contains "...saying plain http" "$ERR" "plain http"
+run env AGENTCRED_CURL="$T/fakecurl2" "$AC" curl "$C" -- -s "http://127.0.0.1:$PORT_good/x"
+t_eq "curl mode, http:// to loopback: curl runs" "0:ran" "$RC:$OUT"
+run env AGENTCRED_CURL="$T/fakecurl2" "$AC" curl-config "$C"
+t_not_contains "curl-config output unchanged" "$OUT" "proto-default"
+K='{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false,"cluster":{"server":"http://k8s.example.com"}}}'
+run env KUBERNETES_EXEC_INFO="$K" "$AC" kube "$C"
+t_eq "kube, provideClusterInfo with an http server off loopback: exit 2" 2 "$RC"
+t_not_contains "...no token" "$OUT" "token"
+run env KUBERNETES_EXEC_INFO="${K/http:\/\/k8s.example.com/https://k8s.example.com}" "$AC" kube "$C"
+t_eq "...https: the token" 0 "$RC"
+
 t_done

@@ -196,6 +196,13 @@ int main(void)
 		CHECK_INT(parse("{\"apiVersion\":\"" V1BETA1 "\",\"apiVersion\":\"" V1 "\"}", &info), AC_USAGE);
 		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\\u0000x\"}", &info), AC_USAGE);
 		CHECK(strstr(ac_message(), "NUL") != NULL);
+		/* provideClusterInfo with a plain-http server off loopback */
+		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\",\"spec\":{\"cluster\":{\"server\":\"http://k8s.example.com:6443\"}}}", &info), AC_USAGE);
+		CHECK(strstr(ac_message(), "plain http") != NULL);
+		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\",\"spec\":{\"cluster\":{\"server\":\"HTTP://k8s.example.com\"}}}", &info), AC_USAGE);
+		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\",\"spec\":{\"cluster\":{\"server\":\"http://127.0.0.1:8080\"}}}", &info), AC_OK);
+		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\",\"spec\":{\"cluster\":{\"server\":\"https://k8s.example.com\"}}}", &info), AC_OK);
+		CHECK_INT(parse("{\"apiVersion\":\"" V1 "\",\"spec\":{\"cluster\":{\"server\":7}}}", &info), AC_OK);
 	}
 	test_expiry();
 	test_answer();
