@@ -190,8 +190,7 @@ static enum ac_err profile_show(struct config *cfg, const char *name)
 	SHOW(token_url);
 	SHOW(client_id);
 	if (profile_has_key(p, "auth_method"))
-		sbuf_addf(&sb, "auth_method: %s
-", auth_method_name(p->auth_method));
+		sbuf_addf(&sb, "auth_method: %s\n", auth_method_name(p->auth_method));
 	SHOW(scope);
 	SHOW(audience);
 	SHOW(resource);
