@@ -6,7 +6,8 @@ set -eu
 PACKAGES="gcc make pkg-config libc6-dev libsecret-1-dev libcurl4-openssl-dev
 libcjson-dev clang libclang-rt-14-dev gnome-keyring libsecret-tools dbus
 dbus-bin keyutils openssl ca-certificates curl git python3 valgrind hyperfine
-zsh bash-completion man-db groff-base procps psmisc jq"
+zsh bash-completion man-db groff-base procps psmisc jq keepassxc
+libkf5wallet-bin libqca-qt5-2-plugins"
 
 if [ "${1:-}" = "--packages" ]; then
 	echo $PACKAGES
