@@ -25,6 +25,7 @@ $1: exit $RC"; }
 profile_cc "$P" "$TOKEN_URL" "$SECRET" --refresh-margin 3600 --timeout 5
 export AGENTCRED_KERNEL_CACHE=0
 t_ok "a token with the keyring up" timeout 30 "$AC" token "$P"
+keyring_sync	# what the provider holds survives its SIGKILL
 
 # ---- the Secret Service killed in the middle of a call
 kill -STOP "$GKD_PID"
@@ -42,7 +43,7 @@ scen "Secret Service SIGSTOPped then SIGKILLed during a token call"
 sleep 0.2
 t_exit "Secret Service gone between calls: exit 3" 3 timeout 30 "$AC" token "$P"
 scen "Secret Service killed between calls"
-_gkd_start test-password || { echo "cannot restart gnome-keyring-daemon" >&2; exit 1; }
+provider_start "$KR_PASS" || t_fatal "cannot restart $AC_PROVIDER"
 t_ok "keyring restarted: the next call works" timeout 30 "$AC" token "$P"
 run secret-tool search --all kind client-secret profile "$P"
 t_contains "keyring restarted: the client secret is still there" "$OUT$ERR" "client secret for $P"
@@ -60,7 +61,7 @@ wait "$call"
 RC=$?
 t_eq "Secret Service killed during profile add: exit 3" 3 "$RC"
 scen "Secret Service SIGSTOPped then SIGKILLed during profile add"
-_gkd_start test-password || { echo "cannot restart gnome-keyring-daemon" >&2; exit 1; }
+provider_start "$KR_PASS" || t_fatal "cannot restart $AC_PROVIDER"
 t_ok "...and profile add works once it is back" profile_cc "o-$P" "$TOKEN_URL" "$SECRET"
 t_ok "...as does its token" timeout 30 "$AC" token "o-$P"
 
