@@ -384,7 +384,17 @@ keyring_start_locked() {
 keyring_stop() { _provider_stop; }
 
 keyring_sync() {
-	[ "$AC_PROVIDER" = kwallet ] && keyring_restart "$KR_PASS"
+	local i=0 m
+	case $AC_PROVIDER in
+	kwallet) keyring_restart "$KR_PASS" ;;
+	keepassxc)
+		# it saves a moment after a change: wait for that write
+		m=$(stat -c %.9Y "$T/keepassxc/db.kdbx")
+		while [ "$(stat -c %.9Y "$T/keepassxc/db.kdbx")" = "$m" ] && [ $i -lt 60 ]; do
+			i=$((i + 1)); sleep 0.05
+		done
+		sleep 0.2 ;;
+	esac
 	return 0
 }
 # --------------------------------------------- provider switch (end)

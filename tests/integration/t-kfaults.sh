@@ -90,6 +90,33 @@ run secret-tool search --all profile "$P"
 t_contains "Secret Service: still readable after the kills" "$OUT$ERR" "client secret for $P"
 RC=0; scen "agentcred SIGKILLed at random during refresh+store (Secret Service), next call"
 
+# SIGKILL during a replacing `profile add`: the item is replaced in place
+# (Item.SetSecret; KeePassXC 2.7.4 hangs on a replacing CreateItem), so
+# there is always exactly one item, holding the old or the new secret
+R="r-$P"
+profile_cc "$R" "$TOKEN_URL" "$SECRET" >/dev/null 2>&1
+add_from() { exec "$AC" profile add "$R" --type client-credentials --token-url "$TOKEN_URL" \
+	--client-id cc-client --ca-file "$CA" --secret-stdin <"$1"; }
+bad=0
+for i in $(seq 10); do
+	printf 'secret-%s' "$i" >"$T/new-secret"
+	kill_loop replace 1 add_from "$T/new-secret"
+	n=$(secret-tool search --all kind client-secret profile "$R" 2>&1 | grep -c '^label = ')
+	v=$(timeout 10 secret-tool lookup kind client-secret profile "$R")
+	case $v in
+	"$SECRET"|secret-[0-9]|secret-10) ;;
+	*) bad=$((bad + 1)); echo "# after kill $i: the secret is '${v:0:12}'" ;;
+	esac
+	[ "$n" = 1 ] || { bad=$((bad + 1)); echo "# after kill $i: $n items"; }
+done
+t_eq "Secret Service: SIGKILL during a replacing profile add, 10 times: one item, old or new secret" 0 "$bad"
+RC=0; scen "agentcred SIGKILLed at random during a replacing profile add (Secret Service)"
+printf 'final-secret' >"$T/new-secret"
+t_ok "...then the replacement works" timeout 30 "$AC" profile add "$R" --type client-credentials \
+	--token-url "$TOKEN_URL" --client-id cc-client --ca-file "$CA" --secret-stdin <"$T/new-secret"
+t_eq "...and stores the new secret" final-secret "$(timeout 10 secret-tool lookup kind client-secret profile "$R")"
+t_eq "...in one item" 1 "$(secret-tool search --all kind client-secret profile "$R" 2>&1 | grep -c '^label = ')"
+
 keyring_stop
 export DBUS_SESSION_BUS_ADDRESS=disabled: AGENTCRED_KEYRING=file
 S=$XDG_DATA_HOME/agentcred/secrets.json
