@@ -257,9 +257,10 @@ _provider_wait() {
 # confirmation, no auto-save crash (see README.md)
 _kpx_start() {
 	local d=$T/keepassxc
-	if [ ! -f "$d/db.kdbx" ]; then
-		mkdir -p "$d" "$XDG_CONFIG_HOME/keepassxc" "$T/kpx-tmp"
-		cat >"$XDG_CONFIG_HOME/keepassxc/keepassxc.ini" <<-INI
+	mkdir -p "$d" "$XDG_CONFIG_HOME/keepassxc" "$T/kpx-tmp"
+	# written at every start: KPX_CONFIRM=true turns the per-client
+	# access confirmation on (its default) for the next start
+	cat >"$XDG_CONFIG_HOME/keepassxc/keepassxc.ini" <<-INI
 		[General]
 		AutoSaveAfterEveryChange=${KPX_AUTOSAVE:-true}
 		[GUI]
@@ -273,6 +274,7 @@ _kpx_start() {
 		ConfirmAccessItem=${KPX_CONFIRM:-false}
 		ConfirmDeleteItem=false
 		INI
+	if [ ! -f "$d/db.kdbx" ]; then
 		"$PY" - "$d/db.xml" <<-'PYEOF' || return 1
 		import base64, sys, uuid
 		g, root = uuid.uuid4(), uuid.uuid4()
