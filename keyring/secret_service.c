@@ -378,10 +378,12 @@ static enum ac_err check_provider(GDBusConnection *conn, struct watchdog *w)
  * A new service object with a new encrypted session, replacing ours: the
  * one retry after a session failed to open or a secret did not decrypt.
  */
-static enum ac_err renew_session(struct watchdog *w)
+static enum ac_err renew_session(struct watchdog *w, const char *why)
 {
 	GError *error = NULL;
 	SecretService *fresh;
+
+	log_verbose("keyring: %s — once more in a new Secret Service session", why);
 
 	fresh = secret_service_open_sync(SECRET_TYPE_SERVICE, NULL,
 					 SECRET_SERVICE_OPEN_SESSION, w->cancel, &error);
@@ -432,7 +434,7 @@ static enum ac_err connect_service(struct watchdog *w)
 	}
 	/* a provider is there: a refused session key gets one more try */
 	g_clear_error(&error);
-	return renew_session(w);
+	return renew_session(w, "the session did not open");
 }
 
 static GDBusConnection *bus(void)
@@ -913,7 +915,8 @@ static int read_secret(struct watchdog *w, const char *path, SecretValue **value
 	if ((rc == -2 || rc == -1) && !w->fired &&
 	    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
 		g_clear_error(&error);
-		if ((*err = renew_session(w)))
+		if ((*err = renew_session(w, rc == -2 ? "a secret did not decrypt" :
+					  "reading a secret failed")))
 			return -1;
 		rc = item_secret(w, path, value, &error);
 	}
@@ -1180,7 +1183,7 @@ static enum ac_err ss_store(const char *schema, const char *label,
 		    g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 			break;
 		g_clear_error(&error);
-		if ((err = renew_session(&w)))
+		if ((err = renew_session(&w, "storing failed")))
 			goto out;
 	}
 	if (error) {

@@ -7,7 +7,8 @@
 #     KeePassXC and KWallet; the suite runs them under gnome-keyring;
 #  2. what is particular to each provider:
 #     - KWallet after a login says Locked until a client asks: agentcred
-#       asks, without a dialog, and works;
+#       asks, without a dialog, and works; its flaky encrypted sessions
+#       are retried, so 150 reads in a row are all right;
 #     - KeePassXC 2.7.4: replacing an item (profile add, git store) works
 #       at once (its replacing CreateItem would hang on a prompt);
 #     - KeePassXC's per-client access confirmation is reported as what it
@@ -76,6 +77,18 @@ t_eq "kwallet: a new login: Locked again" true \
 	"$(_dbus_get org.freedesktop.secrets "$c" org.freedesktop.Secret.Collection Locked)"
 run timeout 30 "$AC" token "$W"
 t_eq "kwallet: token after a new login, no dialog" "$TOK" "$OUT"
+# kwalletd5 5.103 and libsecret 0.20.5 disagree on about 1.5% of
+# encrypted sessions (a client key refused, or a secret that does not
+# decrypt): each call retries once in a new session, so none fails and
+# none says "no secret stored"
+bad=0 renewed=0
+for i in $(seq 150); do
+	v=$("$AC" -v token "$W" 2>"$T/st.err")
+	[ "$v" = "$TOK" ] || { bad=$((bad + 1)); grep -v '^  ' "$T/st.err" | tail -1; }
+	grep -q 'once more in a new Secret Service session' "$T/st.err" && renewed=$((renewed + 1))
+done
+echo "# kwallet: $renewed of 150 calls needed a new session"
+t_eq "kwallet: 150 token reads, each in its own session: all right" 0 "$bad"
 kill -STOP "$GKD_PID"
 run timeout 30 "$AC" token "$W"
 kill -CONT "$GKD_PID"
