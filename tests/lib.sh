@@ -399,6 +399,24 @@ keyring_sync() {
 	esac
 	return 0
 }
+if [ "$AC_PROVIDER" = kwallet ]; then
+# kwalletd5 5.103 and libsecret 0.20.5 fail about 1.5% of encrypted
+# sessions (a refused key, or a read that comes back empty): secret-tool
+# is not what the tests test, so it gets three tries
+secret-tool() {
+	local in="" out rc i
+	[ "${1:-}" = store ] && in=$(cat)
+	for i in 1 2 3; do
+		out=$(printf '%s' "$in" | command secret-tool "$@" 2>"$T/.st.err")
+		rc=$?
+		[ "$rc" = 0 ] && { [ "${1:-}" != lookup ] || [ -n "$out" ]; } && break
+	done
+	if [ "${1:-}" = lookup ]; then printf '%s' "$out"
+	elif [ -n "$out" ]; then printf '%s\n' "$out"; fi
+	cat "$T/.st.err" >&2
+	return "$rc"
+}
+fi
 # --------------------------------------------- provider switch (end)
 
 # noprovider: a bus, but nobody owns org.freedesktop.secrets
