@@ -68,7 +68,12 @@ static void check_keyring(const char *store)
 		return;
 	}
 	ops->free_items(items, n);
-	report(1, "keyring", "%s reachable and unlocked", ops->name);
+	/* the provider's name, and no claim a later item read could belie */
+	if (ops->provider && ops->provider())
+		report(1, "keyring", "%s (%s) reachable, default collection unlocked",
+		       ops->name, ops->provider());
+	else
+		report(1, "keyring", "%s reachable, default collection unlocked", ops->name);
 }
 
 static void check_kernel(void)

@@ -656,4 +656,5 @@ const struct keyring_ops file_store_ops = {
 	fs_remove,
 	fs_clear,
 	fs_free_items,
+	NULL,		/* provider */
 };

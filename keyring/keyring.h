@@ -74,6 +74,12 @@ struct keyring_ops {
 	enum ac_err (*clear)(const char *schema, const struct kr_attr *attrs,
 			     size_t nattrs);
 	void (*free_items)(struct kr_item *items, size_t count);
+	/*
+	 * Secret Service only (else NULL): the provider that owns
+	 * org.freedesktop.secrets ("gnome-keyring", "KeePassXC", "KWallet", or
+	 * its process name), NULL when unknown.
+	 */
+	const char *(*provider)(void);
 };
 
 /*

@@ -38,6 +38,7 @@ _BUS_PIDS=""
 
 _cleanup() {
 	local p
+	_provider_stop 2>/dev/null	# KeePassXC may outlive a SIGTERM
 	for p in $_PIDS $_BUS_PIDS; do
 		kill "$p" 2>/dev/null
 	done
@@ -196,26 +197,229 @@ _gkd_start() {
 	GKD_PID=$pid
 }
 
-keyring_start() {
-	need dbus-daemon dbus-send gnome-keyring-daemon
-	_bus_start || t_fatal "cannot start dbus-daemon"
-	_gkd_start "test-password" || t_fatal "cannot start gnome-keyring-daemon"
+# ------------------------------------------- provider switch (begin)
+# AC_PROVIDER=gnome|keepassxc|kwallet picks the Secret Service provider
+# keyring_start runs, each headless on the private bus (facts: README.md,
+# "Keyring providers").  $GKD_PID is always the provider's process.
+#   keyring_start            the provider, its default collection usable
+#   keyring_restart PASS     stop it and start it again with PASS; a wrong
+#                            PASS leaves the collection locked
+#   keyring_start_locked     a locked collection with one seed item
+#   keyring_stop             stop it (data written to disk first)
+#   keyring_sync             make what it holds survive a SIGKILL
+AC_PROVIDER=${AC_PROVIDER:-gnome}
+case $AC_PROVIDER in
+gnome|keepassxc|kwallet) ;;
+*) echo "AC_PROVIDER=$AC_PROVIDER: use gnome, keepassxc or kwallet" >&2; exit 2 ;;
+esac
+KR_PASS=test-password
+
+_dbus_get() {	# DEST PATH IFACE PROP: the printed value
+	dbus-send --session --print-reply --dest="$1" "$2" \
+		org.freedesktop.DBus.Properties.Get string:"$3" string:"$4" 2>/dev/null |
+		awk '/variant/ { print $NF }'
 }
 
-# A bus whose keyring stays locked: the login keyring was created with
-# another password, and with no display the prompter cannot start.
+_default_collection() {
+	dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+		/org/freedesktop/secrets org.freedesktop.Secret.Service.ReadAlias \
+		string:default 2>/dev/null | awk '/object path/ { gsub(/"/, "", $3); print $3 }'
+}
+
+_provider_pid() {
+	dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.GetConnectionUnixProcessID \
+		string:org.freedesktop.secrets 2>/dev/null | awk '/uint32/ { print $2 }'
+}
+
+# _provider_wait WANT_UNLOCKED: the name owned (and the default collection
+# unlocked when asked); GKD_PID set
+_provider_wait() {
+	local i=0 c
+	until _secrets_owned; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && { echo "$AC_PROVIDER did not start" >&2; return 1; }
+		sleep 0.05
+	done
+	GKD_PID=$(_provider_pid)
+	[ -n "$GKD_PID" ] && _PIDS="$_PIDS $GKD_PID"
+	[ "$1" = 1 ] || return 0
+	while :; do
+		c=$(_default_collection)
+		[ -n "$c" ] && [ "$c" != / ] &&
+			[ "$(_dbus_get org.freedesktop.secrets "$c" org.freedesktop.Secret.Collection Locked)" = false ] &&
+			return 0
+		i=$((i + 1))
+		[ $i -gt 300 ] && { echo "$AC_PROVIDER: the default collection stays locked" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# KeePassXC: integration on, the database's group exposed, no access
+# confirmation, no auto-save crash (see README.md)
+_kpx_start() {
+	local d=$T/keepassxc
+	mkdir -p "$d" "$XDG_CONFIG_HOME/keepassxc" "$T/kpx-tmp"
+	# written at every start: KPX_CONFIRM=true turns the per-client
+	# access confirmation on (its default) for the next start
+	cat >"$XDG_CONFIG_HOME/keepassxc/keepassxc.ini" <<-INI
+		[General]
+		AutoSaveAfterEveryChange=${KPX_AUTOSAVE:-true}
+		[GUI]
+		CheckForUpdates=false
+		ShowTrayIcon=false
+		[Security]
+		LockDatabaseScreenLock=false
+		[FdoSecrets]
+		Enabled=true
+		ShowNotification=false
+		ConfirmAccessItem=${KPX_CONFIRM:-false}
+		ConfirmDeleteItem=false
+		INI
+	if [ ! -f "$d/db.kdbx" ]; then
+		"$PY" - "$d/db.xml" <<-'PYEOF' || return 1
+		import base64, sys, uuid
+		g, root = uuid.uuid4(), uuid.uuid4()
+		b = lambda u: base64.b64encode(u.bytes).decode()
+		open(sys.argv[1], "w").write(f"""<?xml version="1.0" encoding="utf-8"?>
+		<KeePassFile><Meta><Generator>agentcred-tests</Generator>
+		<DatabaseName>agentcred-test</DatabaseName><CustomData>
+		<Item><Key>FDO_SECRETS_EXPOSED_GROUP</Key><Value>{{{g}}}</Value></Item>
+		</CustomData></Meta><Root><Group><UUID>{b(root)}</UUID><Name>Root</Name>
+		<Group><UUID>{b(g)}</UUID><Name>Secret Service</Name></Group>
+		</Group></Root></KeePassFile>""")
+		PYEOF
+		printf '%s\n%s\n' "$KR_PASS" "$KR_PASS" |
+			keepassxc-cli import -q -p -t 100 "$d/db.xml" "$d/db.kdbx" >/dev/null 2>&1 ||
+			return 1
+	fi
+	# its single-instance lock and socket go to TMPDIR
+	# (a subshell: not a job of ours, so no "Killed" notice on SIGKILL)
+	(printf '%s' "$1" | TMPDIR=$T/kpx-tmp QT_QPA_PLATFORM=offscreen \
+		keepassxc --pw-stdin "$d/db.kdbx" >>"$T/keepassxc.log" 2>&1 &)
+	_provider_wait "$([ "$1" = "$KR_PASS" ] && echo 1)"
+}
+
+# KWallet: opened the way pam_kwallet5 does at login; a wallet created by
+# the first open is listed only after a restart
+_kwl_start() {
+	if [ ! -f "$XDG_DATA_HOME/kwalletd/kdewallet.kwl" ]; then
+		cat >"$XDG_CONFIG_HOME/kwalletrc" <<-INI
+		[Wallet]
+		First Use=false
+		Enabled=true
+		Close When Idle=false
+		Use One Wallet=true
+		Default Wallet=kdewallet
+		Launch Manager=false
+		Leave Open=true
+
+		[org.freedesktop.secrets]
+		apiEnabled=true
+		INI
+		_kwl_login "$KR_PASS" && _provider_wait 0 || return 1
+		local i=0
+		until [ -f "$XDG_DATA_HOME/kwalletd/kdewallet.kwl" ]; do
+			i=$((i + 1)); [ $i -gt 100 ] && return 1; sleep 0.05
+		done
+		_provider_stop
+	fi
+	_kwl_login "$1" || return 1
+	# after a login the collection says Locked until a client asks:
+	# agentcred must ask (README.md), so it is left that way
+	_provider_wait 0
+}
+
+_kwl_login() {
+	QT_QPA_PLATFORM=offscreen "$PY" "$TOP/tests/kwallet_login.py" "$1" \
+		>>"$T/kwalletd5.log" 2>&1
+}
+
+provider_start() {	# PASSWORD
+	case $AC_PROVIDER in
+	gnome) _gkd_start "$1" ;;
+	keepassxc) _kpx_start "$1" ;;
+	kwallet) _kwl_start "$1" ;;
+	esac
+}
+
+_provider_stop() {
+	local i=0 pid=${GKD_PID:-}
+	[ -n "$pid" ] || return 0
+	if [ "$AC_PROVIDER" = kwallet ]; then
+		# it writes lazily: close (and so save) the wallet first
+		timeout 5 dbus-send --session --print-reply --dest=org.kde.kwalletd5 \
+			/modules/kwalletd5 org.kde.KWallet.closeAllWallets >/dev/null 2>&1
+	fi
+	kill "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do
+		i=$((i + 1))
+		# KeePassXC does not always exit on SIGTERM
+		[ $i -eq 40 ] && kill -9 "$pid" 2>/dev/null
+		sleep 0.05
+	done
+	GKD_PID=
+}
+
+keyring_start() {
+	case $AC_PROVIDER in
+	gnome) need dbus-daemon dbus-send gnome-keyring-daemon ;;
+	keepassxc) need dbus-daemon dbus-send keepassxc keepassxc-cli ;;
+	kwallet) need dbus-daemon dbus-send kwalletd5 ;;
+	esac
+	_bus_start || t_fatal "cannot start dbus-daemon"
+	provider_start "$KR_PASS" || t_fatal "cannot start $AC_PROVIDER"
+}
+
+keyring_restart() {	# PASSWORD
+	_provider_stop
+	provider_start "$1" || t_fatal "cannot restart $AC_PROVIDER"
+}
+
+# A bus whose keyring stays locked: opened with another password, and
+# with no display nobody can answer the unlock prompt.
 keyring_start_locked() {
 	keyring_start
 	secret-tool store --label=seed agentcred-test seed <<<"seed" ||
 		t_fatal "cannot store the seed item"
-	kill "$GKD_PID"; sleep 0.2
-	_gkd_start "another-password" || t_fatal "cannot restart gnome-keyring-daemon"
+	keyring_restart "another-password"
 }
 
-keyring_stop() {
-	[ -n "${GKD_PID:-}" ] && kill "$GKD_PID" 2>/dev/null
-	GKD_PID=
+keyring_stop() { _provider_stop; }
+
+keyring_sync() {
+	local i=0 m
+	case $AC_PROVIDER in
+	kwallet) keyring_restart "$KR_PASS" ;;
+	keepassxc)
+		# it saves a moment after a change: wait for that write
+		m=$(stat -c %.9Y "$T/keepassxc/db.kdbx")
+		while [ "$(stat -c %.9Y "$T/keepassxc/db.kdbx")" = "$m" ] && [ $i -lt 60 ]; do
+			i=$((i + 1)); sleep 0.05
+		done
+		sleep 0.2 ;;
+	esac
+	return 0
 }
+if [ "$AC_PROVIDER" = kwallet ]; then
+# kwalletd5 5.103 and libsecret 0.20.5 fail about 1.5% of encrypted
+# sessions (a refused key, or a read that comes back empty): secret-tool
+# is not what the tests test, so it gets three tries
+secret-tool() {
+	local in="" out rc i
+	[ "${1:-}" = store ] && in=$(cat)
+	for i in 1 2 3; do
+		out=$(printf '%s' "$in" | command secret-tool "$@" 2>"$T/.st.err")
+		rc=$?
+		[ "$rc" = 0 ] && { [ "${1:-}" != lookup ] || [ -n "$out" ]; } && break
+	done
+	if [ "${1:-}" = lookup ]; then printf '%s' "$out"
+	elif [ -n "$out" ]; then printf '%s\n' "$out"; fi
+	cat "$T/.st.err" >&2
+	return "$rc"
+}
+fi
+# --------------------------------------------- provider switch (end)
 
 # noprovider: a bus, but nobody owns org.freedesktop.secrets
 noprovider_start() {

@@ -54,7 +54,8 @@ keyring_start
 doctor_run "$AC" doctor
 t_eq "all well (no profiles): exit 0" 0 "$RC"
 t_eq "all well: no FAIL line" "" "$(printf '%s\n' "$OUT" | grep '^FAIL')"
-t_match "all well: keyring reachable" "$(line keyring)" '^ok +keyring +secret-service reachable and unlocked'
+case $AC_PROVIDER in gnome) PNAME=gnome-keyring ;; keepassxc) PNAME=KeePassXC ;; kwallet) PNAME=KWallet ;; esac
+t_match "all well: keyring reachable" "$(line keyring)" "^ok +keyring +secret-service \\($PNAME\\) reachable, default collection unlocked"
 t_match "all well: kernel cache" "$(line kernel-cache)" '^ok +kernel-cache '
 t_match "all well: clock" "$(line clock)" '^ok +clock '
 
