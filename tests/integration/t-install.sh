@@ -19,6 +19,7 @@ t_eq "make all (release build)" 0 "$RC"
 run make -C "$TOP" -s install DESTDIR="$STAGE" PREFIX=/usr
 t_eq "make install exit 0" 0 "$RC"
 for f in bin/agentcred lib/agentcred/agentcred-http.so lib/agentcred/agentcred-secret.so \
+	lib/agentcred/agentcred-crypto.so \
 	share/man/man1/agentcred.1 share/bash-completion/completions/agentcred \
 	share/zsh/site-functions/_agentcred; do
 	t_ok "installed $f" test -f "$U/$f"
@@ -30,7 +31,7 @@ for l in git-credential-agentcred docker-credential-agentcred; do
 	t_eq "link $l -> agentcred" agentcred "$(readlink "$U/bin/$l")"
 done
 run find "$STAGE" ! -type d
-t_eq "install puts nothing else in the tree" 8 "$(printf '%s\n' "$OUT" | wc -l)"
+t_eq "install puts nothing else in the tree" 9 "$(printf '%s\n' "$OUT" | wc -l)"
 run ldd "$U/bin/agentcred"
 t_not_contains "binary does not link libcurl" "$OUT" "libcurl"
 t_not_contains "binary does not link libsecret" "$OUT" "libsecret"
@@ -48,7 +49,7 @@ t_ok "staged --version" "$U/bin/agentcred" --version
 t_match "staged --version prints the version" "$OUT" '^agentcred [0-9]+\.[0-9]+'
 
 LD_DEBUG=files run "$U/bin/agentcred" doctor
-t_contains "doctor: Secret Service through the staged module" "$OUT" "reachable and unlocked"
+t_contains "doctor: Secret Service through the staged module" "$OUT" "reachable, default collection unlocked"
 t_eq "secret module loaded from the staged lib dir" "$U/lib/agentcred/agentcred-secret.so" "$(loaded agentcred-secret.so)"
 t_not_contains "no module from the build tree" "$ERR" "$TOP/build"
 

@@ -117,5 +117,5 @@ int main(void)
 	test_lines();
 	test_refusals();
 	test_all_or_nothing();
-	return check_done("test_curlcfg");
+	return check_done("test_curlproto");
 }

@@ -182,5 +182,5 @@ int main(void)
 	test_request();
 	test_request_strict();
 	test_answer();
-	return check_done("test_json");
+	return check_done("test_jsonproto");
 }

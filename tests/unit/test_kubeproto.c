@@ -206,5 +206,5 @@ int main(void)
 	}
 	test_expiry();
 	test_answer();
-	return check_done("test_kubeinfo");
+	return check_done("test_kubeproto");
 }
