@@ -1,20 +1,27 @@
 #!/bin/bash
-# Agent tools (issue 18, README.md "Agent tools"): the real Claude Code,
-# Codex, Copilot CLI and gemini-cli, installed with npm into a private
-# prefix (cached between runs under build/agents, keyed by version), get
-# their tokens from agentcred through contrib/agents/ configurations and
-# send them to the stubs of tests/emulators/agents.py, which accept only
-# tokens the oauth_cc emulator issued and did not revoke.  Fully offline:
-# after the npm step the script re-runs itself in a network namespace with
-# only loopback (unshare -rn, which works unprivileged).
-#   - each CLI reaches its stub with the right token (and AI-Resource-Group);
-#   - negative control: a profile of another token server → the CLI fails
-#     and the stub saw (and refused) that token;
-#   - revoke + forget: the stub revokes the token on first use and runs
-#     `agentcred forget`; a CLI that re-runs its hook on 401 gets a fresh
-#     token and finishes;
+# Agent tools (issue 18, README.md "Agent tools", agentcred(1) headers and
+# exec): the real Claude Code, Codex, Copilot CLI and gemini-cli, installed
+# with npm into a private prefix (cached between runs under build/agents,
+# keyed by version), get their tokens from agentcred through the
+# contrib/agents/ configurations and send them to the stubs of
+# tests/emulators/agents.py, which accept only tokens the oauth_cc or entra
+# emulator of the same process issued and did not revoke (or the one
+# FoundationaLLM token).  Fully offline: after the npm step the script re-runs
+# itself in a network namespace with only loopback (unshare -rn, which works
+# unprivileged).
 #   - headers [NAME] and exec directly (exit statuses, no token without a
-#     command, http off loopback).
+#     command, http off loopback);
+#   - each CLI reaches its stub with the right token (and AI-Resource-Group):
+#     Claude Code apiKeyHelper (SAP-style, Entra) and MCP headersHelper
+#     (SAP-style, FoundationaLLM), Codex auth command (SAP-style, Entra),
+#     Copilot CLI COPILOT_PROVIDER_API_KEY_COMMAND, gemini-cli through exec;
+#   - negative control per CLI: the token of another server (or a
+#     FoundationaLLM token the server does not know) → the CLI fails and the
+#     stub saw and refused that token;
+#   - revoke + forget: the stub revokes the token on first use and runs
+#     `agentcred forget`; a CLI that runs its hook again on a 401 (403 for
+#     Claude Code's MCP) gets a fresh token and finishes; gemini-cli, which
+#     has none, fails and the next start gets a fresh token.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 # the CLI versions under test; gemini-cli 0.61 needs node >= 20 (Debian 12's
@@ -99,8 +106,9 @@ FTOK=$(mktoken "$INST")
 FWRONG=$(mktoken "$INST")
 emu_start f agents --http auth=fllm "fllm_token=$FTOK" label=fllm
 emu_set o '{"label": "sap"}' >/dev/null
+emu_start e entra,agents --http		# Microsoft Entra agent identity tokens
 
-PS=sap-$UNIQ PW=wrong-$UNIQ PF=fllm-$UNIQ PFW=fllmwrong-$UNIQ
+PS=sap-$UNIQ PW=wrong-$UNIQ PF=fllm-$UNIQ PFW=fllmwrong-$UNIQ PE=entra-$UNIQ
 HOST_O=127.0.0.1:$PORT_o HOST_F=127.0.0.1:$PORT_f
 t_ok "profile add (SAP-style)" profile_cc "$PS" "$URL_o/oauth/token" cc-secret \
 	--header "AI-Resource-Group=$RG" --host "$HOST_O"
@@ -113,6 +121,13 @@ fl_add() {
 }
 t_ok "profile add (FoundationaLLM)" fl_add "$PF" "$FTOK" --host "$HOST_F"
 t_ok "profile add (FoundationaLLM, wrong token)" fl_add "$PFW" "$FWRONG"
+t_ok "profile add (Entra agent identity)" sh -c 'printf bp-secret | "$0" profile add "$1" \
+	--type entra-agent --tenant contoso.example --authority "$2" \
+	--blueprint-app-id b1b1b1b1-0000-4000-8000-000000000001 \
+	--agent-app-id a9a9a9a9-0000-4000-8000-000000000002 \
+	--scope api://ai-gateway/.default --secret-stdin' "$AC" "$PE" "$URL_e"
+# final agent tokens the Entra emulator issued
+tokens_e() { emu_state e '"\n".join(t for t, c in s.get("issued", {}).items() if c["emu_kind"] == "final")'; }
 
 # seen ID [FIELD]: what the stub recorded, one request a line
 seen() { emu_state "$1" "\"\\n\".join(\"%s %s %s\" % (e[\"path\"], e[\"ok\"], e[\"token\"]) for e in s.get(\"seen\", []))"; }
@@ -129,7 +144,9 @@ fill() {
 	    -e "s|https://llm-gateway.example.com|$URL_o|g" \
 	    -e "s|https://mcp.sap-tools.example.com/mcp|$URL_o/mcp|g" \
 	    -e "s|https://fllm-core.example.com/mcp|$URL_f/mcp|g" \
-	    -e "s|sap-ai-core|$PS|g" -e "s|fllm-agent-token|$PF|g" \
+	    -e "s|https://ai-gateway.contoso.example/anthropic|${URL_e:-}|g" \
+	    -e "s|https://ai-gateway.contoso.example/openai/v1|${URL_e:-}/v1|g" \
+	    -e "s|sap-ai-core|$PS|g" -e "s|fllm-agent-token|$PF|g" -e "s|entra-agent\"|$PE\"|g" \
 	    -e "s|AI-Resource-Group: default|AI-Resource-Group: $RG|g" \
 	    -e "s|\"AI-Resource-Group\" = \"default\"|\"AI-Resource-Group\" = \"$RG\"|g" "$1"
 }
@@ -262,6 +279,14 @@ t_eq "claude: MCP revoked + forget: one fresh token for model and MCP" $((NTOK +
 t_eq "claude: MCP revoked + forget: the fresh token reached tools/call" "$(tokens_o | tail -1)" "$(last_ok o /mcp)"
 emu_set o '{"tool_use": null, "revoke_method": null, "revoke_status": null}' >/dev/null
 
+# apiKeyHelper with an Entra agent identity (contrib/agents/claude-code/settings-entra.json)
+fill "$CONTRIB/claude-code/settings-entra.json" >"$T/settings-entra.json"
+t_contains "claude: Entra settings name the Entra profile" "$(cat "$T/settings-entra.json")" "token $PE\""
+claude_run "$T/proj" "Say hello" --settings "$T/settings-entra.json"
+echo "# claude exit $RC: $(printf '%s' "$OUT$ERR" | head -3)"
+t_contains "claude: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "claude: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e /v1/messages)"
+
 # ================================================================ Codex
 # codex_run ARGS...: codex exec with $CODEX_HOME, offline
 export CODEX_HOME=$T/codex
@@ -300,6 +325,15 @@ echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" |
 t_contains "codex: revoked + forget: answer with a fresh token" "$OUT" "agentcred-ok"
 t_eq "codex: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "codex: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/responses)"
+
+# an Entra agent identity (contrib/agents/codex/config-entra.toml)
+mkdir -p "$T/codex-entra"
+fill "$CONTRIB/codex/config-entra.toml" >"$T/codex-entra/config.toml"
+t_contains "codex: Entra config names the Entra profile" "$(cat "$T/codex-entra/config.toml")" "\"token\", \"$PE\""
+CODEX_HOME=$T/codex-entra codex_run "Say hello"
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "codex: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "codex: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e /v1/responses)"
 
 # ================================================================ Copilot CLI
 # COPILOT_PROVIDER_API_KEY_COMMAND = agentcred token NAME (contrib/agents/copilot/copilot-sap)
@@ -385,5 +419,11 @@ gemini_run gemini-sap -p "Say hello" -m gemini-2.5-flash --skip-trust
 t_contains "gemini: revoked + forget: the next run answers" "$OUT" "agentcred-ok"
 t_eq "gemini: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "gemini: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o "$GPATH")"
+
+# no token ever in an agentcred command line (the CLIs ran "agentcred" from
+# PATH, the logging shim)
+assert_no_secret "no token in any agentcred argv" "$T/argv.log" $(tokens_o) $(tokens_e) "$FTOK"
+t_match "the CLIs ran agentcred token, headers and exec" "$(cut -d' ' -f2 "$T/argv.log" | sort -u | tr '\n' ' ')" \
+	'exec .*headers .*token'
 
 t_done
