@@ -56,7 +56,7 @@ agents_install() {
 		echo "# npm install $pkg into $dir" >&2
 		rm -rf "$dir.tmp"
 		mkdir -p "$dir.tmp"
-		npm install --prefix "$dir.tmp" --cache "$AGENTS/npm-cache" --no-audit \
+		npm install --prefix "$dir.tmp" --cache "$AGENTS/npm-cache" --no-audit --update-notifier=false \
 			--no-fund --loglevel=error "$pkg" >&2 || return 1
 		mv "$dir.tmp" "$dir" || return 1
 	done
