@@ -6,7 +6,7 @@ set -eu
 PACKAGES="gcc make pkg-config libc6-dev libsecret-1-dev libcurl4-openssl-dev
 libcjson-dev clang libclang-rt-14-dev gnome-keyring libsecret-tools dbus
 dbus-bin keyutils openssl ca-certificates curl git python3 valgrind hyperfine
-zsh bash-completion man-db groff-base procps psmisc jq"
+zsh bash-completion man-db groff-base procps psmisc jq nodejs"
 
 if [ "${1:-}" = "--packages" ]; then
 	echo $PACKAGES
