@@ -190,6 +190,9 @@ t_exit "headers: plain http off loopback → exit 2" 2 \
 t_eq "headers: http off loopback prints no token" "" "$OUT"
 t_contains "headers: says why" "$ERR" "https://"
 t_exit "headers: bad URL → exit 2" 2 env CLAUDE_CODE_MCP_SERVER_URL=notaurl "$AC" headers
+t_exit "headers: user:password@ in the URL → exit 2" 2 \
+	env CLAUDE_CODE_MCP_SERVER_URL="https://u:pw-$UNIQ@$HOST_O/mcp" "$AC" headers
+t_not_contains "headers: the URL's password is not echoed" "$ERR" "pw-$UNIQ"
 t_exit "headers: unknown option → exit 2" 2 "$AC" headers "$PS" --bogus
 t_exit "headers: unknown profile → exit 2" 2 "$AC" headers "nosuch-$UNIQ"
 
