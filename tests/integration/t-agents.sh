@@ -223,6 +223,14 @@ t_exit "exec: no CMD → exit 2" 2 "$AC" exec "$PS" --env MY_TOKEN --
 t_eq "exec: usage errors ran nothing" no "$([ -e "$T/marker-ran" ] && echo yes || echo no)"
 t_exit "exec: missing CMD → exit 1" 1 "$AC" exec "$PS" --env MY_TOKEN -- "$T/no-such-cmd"
 assert_no_secret "no token in any agentcred argv" "$T/argv.log" "$TOK" "$FTOK"
+# -v diagnostics: never a token or the client secret
+"$AC" -v headers "$PS" >/dev/null 2>"$T/v.err"
+"$AC" -v headers "$PF" >/dev/null 2>>"$T/v.err"
+"$AC" -v exec "$PS" --env MY_TOKEN --headers-env MY_HEADERS -- true 2>>"$T/v.err"
+"$AC" -v exec "bad-$UNIQ" --env MY_TOKEN -- true 2>>"$T/v.err"
+t_contains "-v: exec says what it runs" "$(cat "$T/v.err")" "running true with the token in 2 environment variable(s)"
+assert_no_secret "-v headers and exec: no token, no secret on stderr" "$T/v.err" \
+	$(tokens_o) "$FTOK" cc-secret
 
 # ================================================================ Claude Code
 # claude_run DIR ARGS...: claude -p in project DIR, offline, no retries
