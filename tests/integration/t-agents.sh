@@ -164,7 +164,9 @@ fill() {
 	    -e "s|https://fllm-core.example.com/mcp|$URL_f/mcp|g" \
 	    -e "s|https://ai-gateway.contoso.example/anthropic|${URL_e:-}|g" \
 	    -e "s|https://ai-gateway.contoso.example/openai/v1|${URL_e:-}/v1|g" \
-	    -e "s|sap-ai-core|$PS|g" -e "s|fllm-agent-token|$PF|g" -e "s|entra-agent\"|$PE\"|g" \
+	    -e "s|https://ai-gateway.contoso.example/gemini|${URL_e:-}|g" \
+	    -e "s|sap-ai-core|$PS|g" -e "s|fllm-agent-token|$PF|g" \
+	    -e "s|entra-agent\"|$PE\"|g" -e "s|exec entra-agent |exec $PE |" \
 	    -e "s|AI-Resource-Group: default|AI-Resource-Group: $RG|g" \
 	    -e "s|\"AI-Resource-Group\" = \"default\"|\"AI-Resource-Group\" = \"$RG\"|g" "$1"
 }
@@ -402,6 +404,15 @@ t_contains "copilot: revoked + forget: answer with a fresh token" "$OUT" "agentc
 t_eq "copilot: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "copilot: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/chat/completions)"
 
+# an Entra agent identity (contrib/agents/copilot/copilot-entra)
+fill "$CONTRIB/copilot/copilot-entra" >"$T/bin/copilot-entra"
+chmod +x "$T/bin/copilot-entra"
+t_contains "copilot: Entra wrapper names the Entra profile" "$(cat "$T/bin/copilot-entra")" "token $PE\""
+copilot_run copilot-entra -p "Say hello" -s --allow-all-tools --disable-client-telemetry
+echo "# copilot exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "copilot: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "copilot: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e /v1/chat/completions)"
+
 # ================================================================ gemini-cli
 # no hook: agentcred exec --env GEMINI_API_KEY --headers-env (contrib/agents/gemini/gemini-sap)
 ln -s "$GEMINI" "$T/bin/gemini"
@@ -448,6 +459,17 @@ gemini_run gemini-sap -p "Say hello" -m gemini-2.5-flash --skip-trust
 t_contains "gemini: revoked + forget: the next run answers" "$OUT" "agentcred-ok"
 t_eq "gemini: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "gemini: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o "$GPATH")"
+
+# an Entra agent identity, as Authorization: Bearer (contrib/agents/gemini/gemini-entra)
+fill "$CONTRIB/gemini/gemini-entra" >"$T/bin/gemini-entra"
+chmod +x "$T/bin/gemini-entra"
+t_contains "gemini: Entra wrapper names the Entra profile" "$(cat "$T/bin/gemini-entra")" "exec $PE "
+gemini_run gemini-entra -p "Say hello" -m gemini-2.5-flash --skip-trust
+echo "# gemini exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "gemini: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "gemini: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e "$GPATH")"
+t_eq "gemini: Entra: Authorization: Bearer (and x-goog-api-key, the same token)" "authorization x-goog-api-key" \
+	"$(emu_state e '" ".join(h for h in [e for e in s["seen"] if e["ok"]][-1]["headers"] if h in ("authorization", "x-goog-api-key"))')"
 
 # no token ever in an agentcred command line (the CLIs ran "agentcred" from
 # PATH, the logging shim)
