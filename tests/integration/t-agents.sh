@@ -366,6 +366,35 @@ echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" |
 t_contains "codex: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
 t_eq "codex: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e /v1/responses)"
 
+# a FoundationaLLM MCP server: env_http_headers under agentcred exec
+# (contrib/agents/codex/mcp-fllm.toml, codex-fllm)
+mkdir -p "$T/codex-fllm"
+{ cat "$CODEX_HOME/config.toml"; echo; fill "$CONTRIB/codex/mcp-fllm.toml"; } >"$T/codex-fllm/config.toml"
+ln -sf "$CODEX" "$T/bin/codex"
+fill "$CONTRIB/codex/codex-fllm" >"$T/bin/codex-fllm"
+t_contains "codex: FoundationaLLM wrapper names the profile" "$(cat "$T/bin/codex-fllm")" "exec $PF "
+chmod +x "$T/bin/codex-fllm"
+NF=$(ok_count f /mcp)
+run env -C "$T/proj" CODEX_HOME="$T/codex-fllm" timeout 120 codex-fllm exec --strict-config \
+	--skip-git-repo-check --ephemeral "Say hello" </dev/null
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "codex: FoundationaLLM MCP: the model's answer" "$OUT" "agentcred-ok"
+t_eq "codex: FoundationaLLM MCP: the server accepted X-AGENT-ACCESS-TOKEN (initialize, tools/list)" yes \
+	"$([ "$(ok_count f /mcp)" -ge $((NF + 2)) ] && echo yes || echo no)"
+t_eq "codex: FoundationaLLM MCP: that token" "$FTOK" "$(last_ok f /mcp)"
+# negative control: a token the server does not know
+sed "s|exec $PF |exec $PFW |" "$T/bin/codex-fllm" >"$T/bin/codex-fllm-wrong"
+chmod +x "$T/bin/codex-fllm-wrong"
+t_contains "codex: wrong FoundationaLLM wrapper names the other profile" "$(cat "$T/bin/codex-fllm-wrong")" "exec $PFW "
+NB=$(bad_count f /mcp) NF=$(ok_count f /mcp)
+run env -C "$T/proj" CODEX_HOME="$T/codex-fllm" timeout 120 codex-fllm-wrong exec --strict-config \
+	--skip-git-repo-check --ephemeral "Say hello" </dev/null
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_eq "codex: FoundationaLLM MCP, wrong token: the server refused it" yes \
+	"$([ "$(bad_count f /mcp)" -gt "$NB" ] && [ "$(ok_count f /mcp)" = "$NF" ] && echo yes || echo no)"
+t_eq "codex: FoundationaLLM MCP, wrong token: that token" yes \
+	"$(seen f | awk -v t="$FWRONG" '$1 == "/mcp" && $2 == "False" && $3 == t { f = 1 } END { print f ? "yes" : "no" }')"
+
 # ================================================================ Copilot CLI
 # COPILOT_PROVIDER_API_KEY_COMMAND = agentcred token NAME (contrib/agents/copilot/copilot-sap)
 ln -s "$COPILOT" "$T/bin/copilot"
