@@ -13,8 +13,10 @@
 #     command, http off loopback);
 #   - each CLI reaches its stub with the right token (and AI-Resource-Group):
 #     Claude Code apiKeyHelper (SAP-style, Entra) and MCP headersHelper
-#     (SAP-style, FoundationaLLM), Codex auth command (SAP-style, Entra),
-#     Copilot CLI COPILOT_PROVIDER_API_KEY_COMMAND, gemini-cli through exec;
+#     (SAP-style, FoundationaLLM), Codex auth command (SAP-style, Entra) and
+#     a FoundationaLLM MCP server through exec, Copilot CLI
+#     COPILOT_PROVIDER_API_KEY_COMMAND (SAP-style, Entra), gemini-cli
+#     through exec (SAP-style headers, Entra Bearer);
 #   - negative control per CLI: the token of another server (or a
 #     FoundationaLLM token the server does not know) → the CLI fails and the
 #     stub saw and refused that token;
