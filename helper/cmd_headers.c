@@ -37,17 +37,18 @@ static enum ac_err url_authority(const char *url, char *out, size_t outlen)
 	const char *p, *end;
 	size_t n;
 
+	/* the URL itself is not echoed: it may carry credentials */
 	if (url_host(url, host, sizeof(host)))
-		return ac_fail(AC_USAGE, URL_ENV " is not a valid URL: %.200s", url);
+		return ac_fail(AC_USAGE, URL_ENV " is not a valid URL (scheme://host[:port]/..., no user@)");
 	if (strncasecmp(url, "https://", 8) &&
 	    (strncasecmp(url, "http://", 7) || !host_is_loopback(host)))
-		return ac_fail(AC_USAGE, URL_ENV " must use https:// (http:// only for loopback hosts): %.200s",
-			       url);
+		return ac_fail(AC_USAGE, URL_ENV " must use https:// (http:// only for loopback hosts), not for %s",
+			       host);
 	p = strstr(url, "://") + 3;
 	end = p + strcspn(p, "/?#");
 	n = (size_t)(end - p);
 	if (n >= outlen)
-		return ac_fail(AC_USAGE, URL_ENV " is not a valid URL: %.200s", url);
+		return ac_fail(AC_USAGE, URL_ENV " is not a valid URL (host too long)");
 	memcpy(out, p, n);
 	out[n] = '\0';
 	/* "host:" without a port is the host alone */
@@ -106,11 +107,15 @@ enum ac_err cmd_headers(struct config *cfg, int argc, char **argv)
 
 	o = cJSON_CreateObject();
 	h = token_headers(p, &t, &n);
-	for (i = 0; i < n; i++)
-		cJSON_AddStringToObject(o, h[i].name, h[i].value);
+	for (i = 0; i < n && o; i++) {
+		if (!cJSON_AddStringToObject(o, h[i].name, h[i].value)) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+	}
 	token_headers_free(h, n);
 	token_release(&t);
-	text = cJSON_PrintUnformatted(o);
+	text = o ? cJSON_PrintUnformatted(o) : NULL;
 	cJSON_Delete(o);
 	if (!text)
 		return ac_fail(AC_FAIL, "out of memory");

@@ -21,7 +21,7 @@ DEMO="gnome-keyring libsecret-tools dbus dbus-bin openssl ca-certificates curl
 git python3 procps"
 CHECK="clang libclang-rt-14-dev keyutils valgrind hyperfine zsh bash-completion
 man-db groff-base psmisc jq binutils python3-cryptography time keepassxc
-libkf5wallet-bin libqca-qt5-2-plugins"
+libkf5wallet-bin libqca-qt5-2-plugins nodejs"
 DEB="build-essential debhelper dpkg-dev fakeroot lintian"
 
 list=0

@@ -1,6 +1,7 @@
 """Model and MCP APIs of the agent CLIs, minimal but real enough for the
-CLIs to finish a prompt (run with oauth_cc in one process: "oauth_cc,agents",
-so only the tokens oauth_cc issued and did not revoke are accepted).
+CLIs to finish a prompt (run with a token server in one process:
+"oauth_cc,agents" or "entra,agents", so only the tokens that oauth_cc, or
+entra as final agent tokens, issued and that were not revoked are accepted).
 
   POST /v1/messages               Anthropic Messages (SSE when "stream")
   POST /v1/responses              OpenAI Responses (SSE)
@@ -34,7 +35,18 @@ import json
 import subprocess
 import time
 
-from oauth_cc import live_tokens
+
+def _issued(emu):
+    """Bearer tokens the token server of this process handed out."""
+    toks = list(emu.state.get("tokens", []))		# oauth_cc
+    toks += [t for t, c in (emu.state.get("issued") or {}).items()
+             if c.get("emu_kind") == "final"]		# entra
+    return toks
+
+
+def _live(emu):
+    revoked = set(emu.state.get("revoked", []))
+    return [t for t in _issued(emu) if t not in revoked]
 
 ANSWER = "agentcred-ok"
 
@@ -59,7 +71,7 @@ def _credential(req, emu):
             return tok, "The agent access token is invalid."
         return tok, None
     tok = req.bearer()
-    if not tok or tok not in live_tokens(emu):
+    if not tok or tok not in _live(emu):
         return tok, "bearer token missing, unknown or revoked"
     if req.path.startswith("/v1/messages") and h.get("x-api-key") != tok:
         return tok, "x-api-key is not the bearer token"
@@ -83,7 +95,7 @@ def _authorize(req, emu):
             (not method or _body(req).get("method") == method):
         with emu.lock:
             emu.config.pop("revoke_on", None)
-            emu.state["revoked"] = list(emu.state.get("tokens", []))
+            emu.state["revoked"] = _issued(emu)
             entry["ok"] = False
         cmd = emu.config.get("revoke_cmd")
         if cmd:

@@ -1,20 +1,29 @@
 #!/bin/bash
-# Agent tools (issue 18, README.md "Agent tools"): the real Claude Code,
-# Codex, Copilot CLI and gemini-cli, installed with npm into a private
-# prefix (cached between runs under build/agents, keyed by version), get
-# their tokens from agentcred through contrib/agents/ configurations and
-# send them to the stubs of tests/emulators/agents.py, which accept only
-# tokens the oauth_cc emulator issued and did not revoke.  Fully offline:
-# after the npm step the script re-runs itself in a network namespace with
-# only loopback (unshare -rn, which works unprivileged).
-#   - each CLI reaches its stub with the right token (and AI-Resource-Group);
-#   - negative control: a profile of another token server → the CLI fails
-#     and the stub saw (and refused) that token;
-#   - revoke + forget: the stub revokes the token on first use and runs
-#     `agentcred forget`; a CLI that re-runs its hook on 401 gets a fresh
-#     token and finishes;
+# Agent tools (issue 18, README.md "Agent tools", agentcred(1) headers and
+# exec): the real Claude Code, Codex, Copilot CLI and gemini-cli, installed
+# with npm into a private prefix (cached between runs under build/agents,
+# keyed by version), get their tokens from agentcred through the
+# contrib/agents/ configurations and send them to the stubs of
+# tests/emulators/agents.py, which accept only tokens the oauth_cc or entra
+# emulator of the same process issued and did not revoke (or the one
+# FoundationaLLM token).  Fully offline: after the npm step the script re-runs
+# itself in a network namespace with only loopback (unshare -rn, which works
+# unprivileged).
 #   - headers [NAME] and exec directly (exit statuses, no token without a
-#     command, http off loopback).
+#     command, http off loopback);
+#   - each CLI reaches its stub with the right token (and AI-Resource-Group):
+#     Claude Code apiKeyHelper (SAP-style, Entra) and MCP headersHelper
+#     (SAP-style, FoundationaLLM), Codex auth command (SAP-style, Entra) and
+#     a FoundationaLLM MCP server through exec, Copilot CLI
+#     COPILOT_PROVIDER_API_KEY_COMMAND (SAP-style, Entra), gemini-cli
+#     through exec (SAP-style headers, Entra Bearer);
+#   - negative control per CLI: the token of another server (or a
+#     FoundationaLLM token the server does not know) → the CLI fails and the
+#     stub saw and refused that token;
+#   - revoke + forget: the stub revokes the token on first use and runs
+#     `agentcred forget`; a CLI that runs its hook again on a 401 (403 for
+#     Claude Code's MCP) gets a fresh token and finishes; gemini-cli, which
+#     has none, fails and the next start gets a fresh token.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 # the CLI versions under test; gemini-cli 0.61 needs node >= 20 (Debian 12's
@@ -49,14 +58,14 @@ agents_install() {
 		echo "# npm install $pkg into $dir" >&2
 		rm -rf "$dir.tmp"
 		mkdir -p "$dir.tmp"
-		npm install --prefix "$dir.tmp" --cache "$AGENTS/npm-cache" --no-audit \
+		npm install --prefix "$dir.tmp" --cache "$AGENTS/npm-cache" --no-audit --update-notifier=false \
 			--no-fund --loglevel=error "$pkg" >&2 || return 1
 		mv "$dir.tmp" "$dir" || return 1
 	done
 }
 
 if [ -z "${AC_AGENTS_NETNS:-}" ]; then
-	for c in node npm unshare ip; do
+	for c in node npm unshare python3; do
 		command -v "$c" >/dev/null 2>&1 || {
 			echo "not ok - prerequisite: $c is not installed — run tests/install-deps.sh"
 			echo "t-agents: 0 passed, 1 failed"; exit 1; }
@@ -70,7 +79,20 @@ if [ -z "${AC_AGENTS_NETNS:-}" ]; then
 		echo "not ok - prerequisite: npm install of the agent CLIs"
 		echo "t-agents: 0 passed, 1 failed"; exit 1; }
 	export AGENTS AC_AGENTS_NETNS=1 TOP
-	exec unshare -rn sh -c 'ip link set lo up && exec bash "$0"' "$0"
+	if ! unshare -rn true 2>/dev/null; then
+		# no user namespaces here (e.g. a container's seccomp profile):
+		# run with the CLIs' offline settings alone, and say so
+		export AC_AGENTS_NETNS=none
+		exec bash "$0"
+	fi
+	# lo starts down in a new namespace: bring it up (SIOCGIFFLAGS, then
+	# SIOCSIFFLAGS with IFF_UP; no iproute2 needed)
+	exec unshare -rn sh -c 'python3 -c "
+import fcntl, socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+f = struct.unpack(\"16sH14s\", fcntl.ioctl(s, 0x8913, struct.pack(\"16sH14s\", b\"lo\", 0, b\"\")))[1]
+fcntl.ioctl(s, 0x8914, struct.pack(\"16sH14s\", b\"lo\", f | 1, b\"\"))
+" && exec bash "$0"' "$0"
 fi
 
 . "$(dirname "$0")/../lib.sh"
@@ -82,8 +104,13 @@ GEMINI=$(bin @google/gemini-cli@0.61.0 gemini)
 CONTRIB=$TOP/contrib/agents
 
 # nothing but loopback: a connection anywhere else must fail at once
-run "$PY" -c 'import socket; socket.create_connection(("1.1.1.1", 443), 2)'
-t_eq "offline: only loopback in this network namespace" 1 "$RC"
+if [ "$AC_AGENTS_NETNS" = none ]; then
+	echo "# unshare -rn is not permitted here: NOT in a loopback-only network namespace;"
+	echo "# the CLIs run with their offline settings and the stubs on 127.0.0.1 only"
+else
+	run "$PY" -c 'import socket; socket.create_connection(("1.1.1.1", 443), 2)'
+	t_eq "offline: only loopback in this network namespace" 1 "$RC"
+fi
 
 keyring_start
 argv_shims	# "agentcred" on PATH logs its argv to $T/argv.log
@@ -99,8 +126,9 @@ FTOK=$(mktoken "$INST")
 FWRONG=$(mktoken "$INST")
 emu_start f agents --http auth=fllm "fllm_token=$FTOK" label=fllm
 emu_set o '{"label": "sap"}' >/dev/null
+emu_start e entra,agents --http		# Microsoft Entra agent identity tokens
 
-PS=sap-$UNIQ PW=wrong-$UNIQ PF=fllm-$UNIQ PFW=fllmwrong-$UNIQ
+PS=sap-$UNIQ PW=wrong-$UNIQ PF=fllm-$UNIQ PFW=fllmwrong-$UNIQ PE=entra-$UNIQ
 HOST_O=127.0.0.1:$PORT_o HOST_F=127.0.0.1:$PORT_f
 t_ok "profile add (SAP-style)" profile_cc "$PS" "$URL_o/oauth/token" cc-secret \
 	--header "AI-Resource-Group=$RG" --host "$HOST_O"
@@ -113,6 +141,13 @@ fl_add() {
 }
 t_ok "profile add (FoundationaLLM)" fl_add "$PF" "$FTOK" --host "$HOST_F"
 t_ok "profile add (FoundationaLLM, wrong token)" fl_add "$PFW" "$FWRONG"
+t_ok "profile add (Entra agent identity)" sh -c 'printf bp-secret | "$0" profile add "$1" \
+	--type entra-agent --tenant contoso.example --authority "$2" \
+	--blueprint-app-id b1b1b1b1-0000-4000-8000-000000000001 \
+	--agent-app-id a9a9a9a9-0000-4000-8000-000000000002 \
+	--scope api://ai-gateway/.default --secret-stdin' "$AC" "$PE" "$URL_e"
+# final agent tokens the Entra emulator issued
+tokens_e() { emu_state e '"\n".join(t for t, c in s.get("issued", {}).items() if c["emu_kind"] == "final")'; }
 
 # seen ID [FIELD]: what the stub recorded, one request a line
 seen() { emu_state "$1" "\"\\n\".join(\"%s %s %s\" % (e[\"path\"], e[\"ok\"], e[\"token\"]) for e in s.get(\"seen\", []))"; }
@@ -129,7 +164,11 @@ fill() {
 	    -e "s|https://llm-gateway.example.com|$URL_o|g" \
 	    -e "s|https://mcp.sap-tools.example.com/mcp|$URL_o/mcp|g" \
 	    -e "s|https://fllm-core.example.com/mcp|$URL_f/mcp|g" \
+	    -e "s|https://ai-gateway.contoso.example/anthropic|${URL_e:-}|g" \
+	    -e "s|https://ai-gateway.contoso.example/openai/v1|${URL_e:-}/v1|g" \
+	    -e "s|https://ai-gateway.contoso.example/gemini|${URL_e:-}|g" \
 	    -e "s|sap-ai-core|$PS|g" -e "s|fllm-agent-token|$PF|g" \
+	    -e "s|entra-agent\"|$PE\"|g" -e "s|exec entra-agent |exec $PE |" \
 	    -e "s|AI-Resource-Group: default|AI-Resource-Group: $RG|g" \
 	    -e "s|\"AI-Resource-Group\" = \"default\"|\"AI-Resource-Group\" = \"$RG\"|g" "$1"
 }
@@ -155,6 +194,9 @@ t_exit "headers: plain http off loopback → exit 2" 2 \
 t_eq "headers: http off loopback prints no token" "" "$OUT"
 t_contains "headers: says why" "$ERR" "https://"
 t_exit "headers: bad URL → exit 2" 2 env CLAUDE_CODE_MCP_SERVER_URL=notaurl "$AC" headers
+t_exit "headers: user:password@ in the URL → exit 2" 2 \
+	env CLAUDE_CODE_MCP_SERVER_URL="https://u:pw-$UNIQ@$HOST_O/mcp" "$AC" headers
+t_not_contains "headers: the URL's password is not echoed" "$ERR" "pw-$UNIQ"
 t_exit "headers: unknown option → exit 2" 2 "$AC" headers "$PS" --bogus
 t_exit "headers: unknown profile → exit 2" 2 "$AC" headers "nosuch-$UNIQ"
 
@@ -185,6 +227,14 @@ t_exit "exec: no CMD → exit 2" 2 "$AC" exec "$PS" --env MY_TOKEN --
 t_eq "exec: usage errors ran nothing" no "$([ -e "$T/marker-ran" ] && echo yes || echo no)"
 t_exit "exec: missing CMD → exit 1" 1 "$AC" exec "$PS" --env MY_TOKEN -- "$T/no-such-cmd"
 assert_no_secret "no token in any agentcred argv" "$T/argv.log" "$TOK" "$FTOK"
+# -v diagnostics: never a token or the client secret
+"$AC" -v headers "$PS" >/dev/null 2>"$T/v.err"
+"$AC" -v headers "$PF" >/dev/null 2>>"$T/v.err"
+"$AC" -v exec "$PS" --env MY_TOKEN --headers-env MY_HEADERS -- true 2>>"$T/v.err"
+"$AC" -v exec "bad-$UNIQ" --env MY_TOKEN -- true 2>>"$T/v.err"
+t_contains "-v: exec says what it runs" "$(cat "$T/v.err")" "running true with the token in 2 environment variable(s)"
+assert_no_secret "-v headers and exec: no token, no secret on stderr" "$T/v.err" \
+	$(tokens_o) "$FTOK" cc-secret
 
 # ================================================================ Claude Code
 # claude_run DIR ARGS...: claude -p in project DIR, offline, no retries
@@ -262,6 +312,14 @@ t_eq "claude: MCP revoked + forget: one fresh token for model and MCP" $((NTOK +
 t_eq "claude: MCP revoked + forget: the fresh token reached tools/call" "$(tokens_o | tail -1)" "$(last_ok o /mcp)"
 emu_set o '{"tool_use": null, "revoke_method": null, "revoke_status": null}' >/dev/null
 
+# apiKeyHelper with an Entra agent identity (contrib/agents/claude-code/settings-entra.json)
+fill "$CONTRIB/claude-code/settings-entra.json" >"$T/settings-entra.json"
+t_contains "claude: Entra settings name the Entra profile" "$(cat "$T/settings-entra.json")" "token $PE\""
+claude_run "$T/proj" "Say hello" --settings "$T/settings-entra.json"
+echo "# claude exit $RC: $(printf '%s' "$OUT$ERR" | head -3)"
+t_contains "claude: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "claude: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e /v1/messages)"
+
 # ================================================================ Codex
 # codex_run ARGS...: codex exec with $CODEX_HOME, offline
 export CODEX_HOME=$T/codex
@@ -301,6 +359,44 @@ t_contains "codex: revoked + forget: answer with a fresh token" "$OUT" "agentcre
 t_eq "codex: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "codex: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/responses)"
 
+# an Entra agent identity (contrib/agents/codex/config-entra.toml)
+mkdir -p "$T/codex-entra"
+fill "$CONTRIB/codex/config-entra.toml" >"$T/codex-entra/config.toml"
+t_contains "codex: Entra config names the Entra profile" "$(cat "$T/codex-entra/config.toml")" "\"token\", \"$PE\""
+CODEX_HOME=$T/codex-entra codex_run "Say hello"
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "codex: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "codex: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e /v1/responses)"
+
+# a FoundationaLLM MCP server: env_http_headers under agentcred exec
+# (contrib/agents/codex/mcp-fllm.toml, codex-fllm)
+mkdir -p "$T/codex-fllm"
+{ cat "$CODEX_HOME/config.toml"; echo; fill "$CONTRIB/codex/mcp-fllm.toml"; } >"$T/codex-fllm/config.toml"
+ln -sf "$CODEX" "$T/bin/codex"
+fill "$CONTRIB/codex/codex-fllm" >"$T/bin/codex-fllm"
+t_contains "codex: FoundationaLLM wrapper names the profile" "$(cat "$T/bin/codex-fllm")" "exec $PF "
+chmod +x "$T/bin/codex-fllm"
+NF=$(ok_count f /mcp)
+run env -C "$T/proj" CODEX_HOME="$T/codex-fllm" timeout 120 codex-fllm exec --strict-config \
+	--skip-git-repo-check --ephemeral "Say hello" </dev/null
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "codex: FoundationaLLM MCP: the model's answer" "$OUT" "agentcred-ok"
+t_eq "codex: FoundationaLLM MCP: the server accepted X-AGENT-ACCESS-TOKEN (initialize, tools/list)" yes \
+	"$([ "$(ok_count f /mcp)" -ge $((NF + 2)) ] && echo yes || echo no)"
+t_eq "codex: FoundationaLLM MCP: that token" "$FTOK" "$(last_ok f /mcp)"
+# negative control: a token the server does not know
+sed "s|exec $PF |exec $PFW |" "$T/bin/codex-fllm" >"$T/bin/codex-fllm-wrong"
+chmod +x "$T/bin/codex-fllm-wrong"
+t_contains "codex: wrong FoundationaLLM wrapper names the other profile" "$(cat "$T/bin/codex-fllm-wrong")" "exec $PFW "
+NB=$(bad_count f /mcp) NF=$(ok_count f /mcp)
+run env -C "$T/proj" CODEX_HOME="$T/codex-fllm" timeout 120 codex-fllm-wrong exec --strict-config \
+	--skip-git-repo-check --ephemeral "Say hello" </dev/null
+echo "# codex exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_eq "codex: FoundationaLLM MCP, wrong token: the server refused it" yes \
+	"$([ "$(bad_count f /mcp)" -gt "$NB" ] && [ "$(ok_count f /mcp)" = "$NF" ] && echo yes || echo no)"
+t_eq "codex: FoundationaLLM MCP, wrong token: that token" yes \
+	"$(seen f | awk -v t="$FWRONG" '$1 == "/mcp" && $2 == "False" && $3 == t { f = 1 } END { print f ? "yes" : "no" }')"
+
 # ================================================================ Copilot CLI
 # COPILOT_PROVIDER_API_KEY_COMMAND = agentcred token NAME (contrib/agents/copilot/copilot-sap)
 ln -s "$COPILOT" "$T/bin/copilot"
@@ -338,6 +434,15 @@ echo "# copilot exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR"
 t_contains "copilot: revoked + forget: answer with a fresh token" "$OUT" "agentcred-ok"
 t_eq "copilot: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "copilot: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o /v1/chat/completions)"
+
+# an Entra agent identity (contrib/agents/copilot/copilot-entra)
+fill "$CONTRIB/copilot/copilot-entra" >"$T/bin/copilot-entra"
+chmod +x "$T/bin/copilot-entra"
+t_contains "copilot: Entra wrapper names the Entra profile" "$(cat "$T/bin/copilot-entra")" "token $PE\""
+copilot_run copilot-entra -p "Say hello" -s --allow-all-tools --disable-client-telemetry
+echo "# copilot exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "copilot: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "copilot: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e /v1/chat/completions)"
 
 # ================================================================ gemini-cli
 # no hook: agentcred exec --env GEMINI_API_KEY --headers-env (contrib/agents/gemini/gemini-sap)
@@ -385,5 +490,22 @@ gemini_run gemini-sap -p "Say hello" -m gemini-2.5-flash --skip-trust
 t_contains "gemini: revoked + forget: the next run answers" "$OUT" "agentcred-ok"
 t_eq "gemini: revoked + forget: agentcred fetched one new token" $((NTOK + 1)) "$(tokens_o | wc -l)"
 t_eq "gemini: revoked + forget: the new token was accepted" "$(tokens_o | tail -1)" "$(last_ok o "$GPATH")"
+
+# an Entra agent identity, as Authorization: Bearer (contrib/agents/gemini/gemini-entra)
+fill "$CONTRIB/gemini/gemini-entra" >"$T/bin/gemini-entra"
+chmod +x "$T/bin/gemini-entra"
+t_contains "gemini: Entra wrapper names the Entra profile" "$(cat "$T/bin/gemini-entra")" "exec $PE "
+gemini_run gemini-entra -p "Say hello" -m gemini-2.5-flash --skip-trust
+echo "# gemini exit $RC: $(printf '%s' "$OUT" | head -3) / $(printf '%s' "$ERR" | tail -3)"
+t_contains "gemini: Entra agent token: the model's answer" "$OUT" "agentcred-ok"
+t_eq "gemini: Entra agent token: stub accepted it" "$(tokens_e | tail -1)" "$(last_ok e "$GPATH")"
+t_eq "gemini: Entra: Authorization: Bearer (and x-goog-api-key, the same token)" "authorization x-goog-api-key" \
+	"$(emu_state e '" ".join(h for h in [e for e in s["seen"] if e["ok"]][-1]["headers"] if h in ("authorization", "x-goog-api-key"))')"
+
+# no token ever in an agentcred command line (the CLIs ran "agentcred" from
+# PATH, the logging shim)
+assert_no_secret "no token in any agentcred argv" "$T/argv.log" $(tokens_o) $(tokens_e) "$FTOK"
+t_match "the CLIs ran agentcred token, headers and exec" "$(cut -d' ' -f2 "$T/argv.log" | sort -u | tr '\n' ' ')" \
+	'exec .*headers .*token'
 
 t_done
