@@ -46,8 +46,8 @@ t_eq "-K next" -K "$(sed -n 2p "$T/args")"
 t_match "config from /dev/fd/N" "$(sed -n 3p "$T/args")" '^/dev/fd/[0-9]+$'
 t_eq "then the caller's arguments" "$(printf -- '-s\nhttps://x.example/a b')" "$(sed -n '4,$p' "$T/args")"
 assert_no_secret "no token in curl's argv" "$T/args" "$TOK"
-t_eq "the config holds the header lines" \
-	"$(printf 'header = "Authorization: Bearer %s"\nheader = "AI-Resource-Group: grp1"' "$TOK")" \
+t_eq "the config holds the header lines (and https for scheme-less URLs)" \
+	"$(printf 'header = "Authorization: Bearer %s"\nheader = "AI-Resource-Group: grp1"\nproto-default = "https"' "$TOK")" \
 	"$(cat "$T/curl-config.txt")"
 AGENTCRED_CURL=$T/bin/fakecurl run "$AC" curl "$P" -- --disable -s u
 t_eq "--disable stays first" --disable "$(sed -n 1p "$T/args")"
