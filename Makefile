@@ -99,7 +99,12 @@ $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libagentcred.a
 	$(CC) $(ACFLAGS) $(SANFLAGS) $(CJSON_CFLAGS) -Wno-missing-prototypes \
 	  -o $@ $< $(B)/libagentcred.a $(CJSON_LIBS) -ldl
 
-unit: $(UNIT_BIN)
+# A test tool: runs a program with the key system calls refused (seccomp).
+$(B)/tests/seccomp_nokeys: tests/seccomp_nokeys.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ACFLAGS) -o $@ $<
+
+unit: $(UNIT_BIN) $(B)/tests/seccomp_nokeys
 
 deps:
 	@sh tests/install-deps.sh
