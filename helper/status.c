@@ -21,7 +21,7 @@
 struct row {
 	const struct profile *p;
 	const char *secret;	/* "yes", "no", "env", "file", "unknown" */
-	const char *level;	/* "kernel", "keyring", "none" */
+	const char *level;	/* "fast", "keyring", "none" */
 	long long expires_at;	/* 0 when no cached token */
 };
 
@@ -51,7 +51,7 @@ static void cached_state(struct row *r)
 	r->expires_at = 0;
 	token_cache_key(&req, key);
 	if (!kcache_get(r->p->name, key, &value, &len)) {
-		r->level = "kernel";
+		r->level = "fast";
 	} else if (kr_token_get(r->p->name, key, &value, &len) == AC_OK) {
 		r->level = "keyring";
 	} else {
@@ -66,6 +66,33 @@ static void cached_state(struct row *r)
 		r->level = "none";
 	}
 	sec_free(value);
+}
+
+/* Which fast level serves, how full it is and why (README.md, "How it works"). */
+static void fast_cache_state(cJSON *root)
+{
+	struct kcache_info ki;
+
+	kcache_describe(&ki);
+	if (root) {
+		cJSON *o = cJSON_AddObjectToObject(root, "fast_cache");
+
+		cJSON_AddStringToObject(o, "level", ki.level);
+		cJSON_AddStringToObject(o, "why", ki.why);
+		cJSON_AddNumberToObject(o, "tokens", (double)ki.count);
+		cJSON_AddNumberToObject(o, "bytes", (double)ki.bytes);
+		if (ki.max_count) {
+			cJSON_AddNumberToObject(o, "max_tokens", (double)ki.max_count);
+			cJSON_AddNumberToObject(o, "max_bytes", (double)ki.max_bytes);
+		}
+		return;
+	}
+	if (ki.max_count)
+		printf("fast cache: %s (%s): %ld of %ld tokens, %ld of %ld bytes\n", ki.level,
+		       ki.why, ki.count, ki.max_count, ki.bytes, ki.max_bytes);
+	else
+		printf("fast cache: %s (%s): %ld tokens, %ld bytes\n", ki.level, ki.why,
+		       ki.count, ki.bytes);
 }
 
 static void relative(long long secs, char *out, size_t len)
@@ -144,6 +171,7 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 				printf("%-20s agent access token valid through %s\n", "", r.p->expires);
 		}
 	}
+	fast_cache_state(as_json ? root : NULL);
 	if (as_json) {
 		char *text = cJSON_Print(root);
 

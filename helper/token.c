@@ -419,14 +419,14 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 		return ac_fail(AC_USAGE, "profile %s has an unsupported type", p->name);
 	token_cache_key(req, key);
 	if (try_kernel(req, key, &old, out, now)) {
-		log_served(req, "the kernel keyring cache");
+		log_served(req, kcache_source());
 		goto done;
 	}
 	if ((err = lock_acquire(key, profile_timeout(p), &lockfd)))
 		goto fail;
 	now = now_seconds();
 	if (try_kernel(req, key, &old, out, now)) {
-		log_served(req, "the kernel keyring cache");
+		log_served(req, kcache_source());
 		goto done;
 	}
 	err = try_keyring(req, key, &old, out, now);
