@@ -82,3 +82,27 @@ void lock_release(int fd)
 	if (fd >= 0)
 		close(fd);
 }
+
+/*
+ * Pruning: the lock file of a key no longer cached goes, unless someone
+ * holds it right now.  A caller that opened it before the unlink and
+ * locks it afterwards may race one that creates a new file: that costs
+ * at most one extra token request (the lock only saves requests).
+ */
+void lock_prune(const char *hexkey)
+{
+	char dir[PATH_MAX - 80], path[PATH_MAX];
+	int fd;
+
+	if (lock_dir(dir, sizeof(dir))) {
+		ac_clear();
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%.64s.lock", dir, hexkey);
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		unlink(path);
+	close(fd);
+}

@@ -12,5 +12,7 @@
 /* On success *fd holds the lock; lock_release() closes it. */
 enum ac_err lock_acquire(const char *hexkey, long timeout_seconds, int *fd);
 void lock_release(int fd);
+/* Remove the lock file of a key no longer cached, unless it is held. */
+void lock_prune(const char *hexkey);
 
 #endif
