@@ -31,6 +31,7 @@
 #include "secmem.h"
 #include "sha256.h"
 #include "token.h"
+#include "tokprune.h"
 #include "util.h"
 
 #define DEFAULT_AUTHORITY "https://login.microsoftonline.com"
@@ -308,6 +309,9 @@ static void store(const struct token_request *req, const char *key,
 		log_warn("%s: could not store the token in the keyring: %s",
 			 req->profile->name, ac_message());
 		ac_clear();
+	} else if (durable) {
+		/* the durable level stays bounded: expired items go */
+		token_prune_durable(req->profile->name, now_seconds());
 	}
 	sbuf_release(&json);
 }
