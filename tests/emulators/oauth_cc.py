@@ -9,7 +9,8 @@ Strict about what it accepts, like the real servers:
     "Bad credentials"}.
 emu.config: token_path (/oauth/token), client_id, client_secret, auth
 (any|post|basic), lifetime (s), expires_in_as (number|string|absent),
-token_kind (jwt|opaque), scope/audience/resource (required values).
+token_kind (jwt|opaque), scope/audience/resource (required values),
+token_pad (bytes of padding in a jwt, for big tokens).
 Issued tokens are listed in emu.state["tokens"]; POST /emu/revoke marks
 them all revoked.  GET|POST /echo/... requires a live Bearer token and
 answers the request headers as JSON (for curl/kubectl-style callers).
@@ -74,8 +75,11 @@ def token(req, emu):
     now = emu.now()
     life = int(cfg.get("lifetime", 3600))
     if cfg.get("token_kind", "jwt") == "jwt":
-        tok = emu.jwt({"iss": "emu", "sub": cid, "aud": "api", "iat": now,
-                       "exp": now + life, "client_id": cid})
+        claims = {"iss": "emu", "sub": cid, "aud": "api", "iat": now,
+                  "exp": now + life, "client_id": cid}
+        if "token_pad" in cfg:
+            claims["pad"] = "p" * int(cfg["token_pad"])
+        tok = emu.jwt(claims)
     else:
         tok = "opaque-" + emu.jwt({}).split(".")[2]
     with emu.lock:
