@@ -14,6 +14,18 @@
 #include "token.h"
 #include "tokprune.h"
 
+/* An item's "key" attribute (the store's own lookup, kr_item_attr, would
+ * tie this file to keyring.c). */
+static const char *key_of(const struct kr_item *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->nattrs; i++)
+		if (it->names[i] && !strcmp(it->names[i], "key"))
+			return it->values[i];
+	return NULL;
+}
+
 int token_prune_durable(const char *profile, long long now)
 {
 	struct kr_attr attrs[] = { { "kind", "token" }, { "profile", profile } };
@@ -30,7 +42,7 @@ int token_prune_durable(const char *profile, long long now)
 	}
 	for (i = 0; i < n; i++) {
 		struct token t;
-		const char *key = kr_item_attr(&items[i], "key");
+		const char *key = key_of(&items[i]);
 		int expired;
 
 		if (!items[i].secret)
