@@ -252,7 +252,7 @@ static size_t file_prune(int dfd, long long now, size_t *bytes)
 			unlinkat(dfd, e->d_name, 0);
 			continue;
 		}
-		if (e->d_name[0] != '.') {
+		if (e->d_name[0] != '.' && strncmp(e->d_name, "prune~~", 7)) {
 			count++;
 			*bytes += (size_t)st.st_size;
 		}
@@ -623,6 +623,36 @@ void kcache_drop_profile(const char *profile)
 		file_drop_profile(dfd, profile);
 	snprintf(prefix, sizeof(prefix), "agentcred:%s:", profile);
 	kern_walk(prefix, &c, &b);
+}
+
+int kcache_due(const char *profile, long interval)
+{
+	char name[200];
+	struct stat st;
+	struct timespec ts[2];
+	long long now = now_seconds();
+	int dfd, fd;
+
+	if (!kcache_enabled() || !name_ok(profile, 64))
+		return 1;
+	dfd = cache_dir(1);
+	if (dfd < 0)
+		return 1;
+	/* "prune~~NAME": no profile's files start so ('~' is not in names) */
+	snprintf(name, sizeof(name), "prune~~%s", profile);
+	if (!fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid() && st.st_mtime > (time_t)now)
+		return 0;
+	unlinkat(dfd, name, 0);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		/* due again at mtime; file_prune removes it then */
+		ts[0].tv_sec = ts[1].tv_sec = (time_t)(now + interval);
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		futimens(fd, ts);
+		close(fd);
+	}
+	return 1;
 }
 
 const char *kcache_source(void)

@@ -32,6 +32,12 @@ void kcache_drop(const char *profile, const char *hexkey);
 /* Every token of that profile (forget, profile remove, secret rotation). */
 void kcache_drop_profile(const char *profile);
 
+/*
+ * 1 when the durable level of PROFILE is due for pruning (and the next
+ * time is set INTERVAL seconds ahead), 0 when it was pruned recently.  A
+ * stamp file in the runtime directory; without one, always 1.
+ */
+int kcache_due(const char *profile, long interval);
 /* For -v after a hit: "the fast cache (runtime directory)" or "(kernel keyring)". */
 const char *kcache_source(void);
 /* Forget the opened runtime directory (after XDG_RUNTIME_DIR changed). */

@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "../keyring/keyring.h"
+#include "kcache.h"
 #include "lock.h"
 #include "log.h"
 #include "token.h"
 #include "tokprune.h"
+
+#define PRUNE_INTERVAL	300
 
 /* An item's "key" attribute (the store's own lookup, kr_item_attr, would
  * tie this file to keyring.c). */
@@ -34,6 +37,13 @@ int token_prune_durable(const char *profile, long long now)
 	size_t n = 0, i;
 	int removed = 0;
 
+	/*
+	 * At most every few minutes per profile: tokens live for an hour or
+	 * so, and a search that reads every item's secret costs a store a
+	 * few D-Bus round trips.
+	 */
+	if (!kcache_due(profile, PRUNE_INTERVAL))
+		return 0;
 	if (keyring_get(&ops) ||
 	    ops->search(KR_SCHEMA_AGENTCRED, attrs, 2, 0, &items, &n)) {
 		log_verbose("%s: cannot prune expired tokens: %s", profile, ac_message());
