@@ -23,7 +23,7 @@ if [ ! -r /proc/keys ]; then
 	t_failmsg "/proc/keys readable" "the kernel key tests need CONFIG_KEYS (and /proc mounted)"
 	t_done
 fi
-need secret-tool
+need secret-tool keyctl
 keyring_start
 emu_start oa oauth_cc
 TOKEN_URL="$URL_oa/oauth/token"
@@ -100,6 +100,18 @@ if [ "$LEVEL" = kernel ]; then
 	t_match "a kernel timeout is set (not perm)" "$TIMEOUT" '^[0-9]+[smhdw]$'
 	assert_no_secret "/proc/keys shows neither token nor secret" /proc/keys "$TOK1" cc-secret
 	t_eq "no token in the disk runtime directory" "" "$(grep -rlF -- "$TOK1" "$DISK_RUN")"
+	# sessions with and without pam_keyinit's link to the user keyring:
+	# the key is restricted and found again either way (keyctl session -
+	# starts a fresh session keyring; the suite's own has no link)
+	PS="kcs-$UNIQ"
+	profile_cc "$PS" "$TOKEN_URL" cc-secret >/dev/null
+	run keyctl session - sh -c "keyctl link @u @s >/dev/null && '$AC' token '$PS'"
+	t_eq "session linking the user keyring: token" 0 "$RC"
+	read -r _ _ _ _ PERM _ <<<"$(live_keys "$PS")"
+	t_eq "session linking the user keyring: key restricted as usual" 3f2f0000 "$PERM"
+	run keyctl session - "$AC" -v token "$PS"
+	t_contains "a session without the link finds it" "$ERR" "from the fast cache (kernel keyring)"
+	"$AC" profile remove "$PS" >/dev/null
 else
 	F=$(live_files "$P")
 	t_match "file name: PROFILE~sha256-hex, nothing else" "$(basename "$F")" "^$P~[0-9a-f]{64}\$"
