@@ -172,7 +172,12 @@ $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libagentcred.a $(MODULE_SYM
 	  $(ALL_LDFLAGS) -Wl,--dynamic-list=$(MODULE_SYMS) -o $@ $< $(B)/libagentcred.a \
 	  $(call pkg_libs,libcjson) -ldl
 
-unit: $(UNIT_BIN)
+# A test tool: runs a program with the key system calls refused (seccomp).
+$(B)/tests/seccomp_nokeys: tests/seccomp_nokeys.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ACFLAGS) -o $@ $<
+
+unit: $(UNIT_BIN) $(B)/tests/seccomp_nokeys
 
 deps:
 	@sh tests/install-deps.sh check

@@ -78,12 +78,14 @@ static void check_keyring(const char *store)
 
 static void check_kernel(void)
 {
+	struct kcache_info ki;
 	char key[65], *value = NULL;
 	size_t len = 0;
 	int ok;
 
-	if (!kcache_enabled()) {
-		report(-1, "kernel-cache", "disabled (AGENTCRED_KERNEL_CACHE=0 or \"kernel_cache\": false): every call reads the Secret Service");
+	kcache_describe(&ki);
+	if (!strcmp(ki.level, "off")) {
+		report(-1, "fast-cache", "disabled (%s): every call reads the Secret Service", ki.why);
 		return;
 	}
 	snprintf(key, sizeof(key), "doctor-%ld", (long)getpid());
@@ -91,10 +93,22 @@ static void check_kernel(void)
 	ok = !kcache_get("doctor", key, &value, &len) && len == 2;
 	sec_free(value);
 	kcache_drop("doctor", key);
-	if (ok)
-		report(1, "kernel-cache", "kernel keyring usable: cache hits cost a few system calls");
+	if (ok && !strcmp(ki.level, "runtime-dir"))
+		report(1, "fast-cache", "runtime-directory files on tmpfs (%s): %ld tokens, %ld bytes",
+		       ki.why, ki.count, ki.bytes);
+	else if (ok)
+		report(1, "fast-cache", "kernel user keyring (%s%s%s): %ld of %ld keys, %ld of %ld bytes (a quarter of the user's key quota)",
+		       ki.dir_why && *ki.dir_why ? ki.dir_why : ki.why,
+		       ki.dir_why && *ki.dir_why ? "; " : "",
+		       ki.dir_why && *ki.dir_why ? ki.why : "",
+		       ki.count, ki.max_count, ki.bytes, ki.max_bytes);
+	else if (!strcmp(ki.level, "kernel"))
+		report(-1, "fast-cache", "kernel user keyring full (%s): %ld of %ld keys, %ld of %ld bytes; cache hits go to the Secret Service, slower but correct",
+		       ki.why, ki.count, ki.max_count, ki.bytes, ki.max_bytes);
 	else
-		report(-1, "kernel-cache", "kernel keyring refused (container seccomp?): cache hits go to the Secret Service, slower but correct");
+		report(-1, "fast-cache", "none (%s%s%s): cache hits go to the Secret Service, slower but correct",
+		       ki.why, ki.dir_why && *ki.dir_why ? "; " : "",
+		       ki.dir_why ? ki.dir_why : "");
 }
 
 /* Blueprint credentials (README "Blueprint credentials"): expiry, endpoint. */

@@ -15,13 +15,14 @@
 #include "../backends/x509.h"
 #include "../keyring/keyring.h"
 #include "commands.h"
+#include "kcache.h"
 #include "lib/secmem.h"
 #include "lib/util.h"
 
 struct row {
 	const struct profile *p;
 	const char *secret;	/* "yes", "no", "env", "file", "unknown" */
-	const char *level;	/* "kernel", "keyring", "none" */
+	const char *level;	/* "fast", "keyring", "none" */
 	long long expires_at;	/* 0 when no cached token */
 };
 
@@ -52,6 +53,33 @@ static void cached_state(struct row *r)
 	struct token_request req = { r->p, LEVEL_FINAL, NULL, NULL, NULL };
 
 	r->level = token_cached(&req, &r->expires_at);
+}
+
+/* Which fast level serves, how full it is and why (README.md, "How it works"). */
+static void fast_cache_state(cJSON *root)
+{
+	struct kcache_info ki;
+
+	kcache_describe(&ki);
+	if (root) {
+		cJSON *o = cJSON_AddObjectToObject(root, "fast_cache");
+
+		cJSON_AddStringToObject(o, "level", ki.level);
+		cJSON_AddStringToObject(o, "why", ki.why);
+		cJSON_AddNumberToObject(o, "tokens", (double)ki.count);
+		cJSON_AddNumberToObject(o, "bytes", (double)ki.bytes);
+		if (ki.max_count) {
+			cJSON_AddNumberToObject(o, "max_tokens", (double)ki.max_count);
+			cJSON_AddNumberToObject(o, "max_bytes", (double)ki.max_bytes);
+		}
+		return;
+	}
+	if (ki.max_count)
+		printf("fast cache: %s (%s): %ld of %ld tokens, %ld of %ld bytes\n", ki.level,
+		       ki.why, ki.count, ki.max_count, ki.bytes, ki.max_bytes);
+	else
+		printf("fast cache: %s (%s): %ld tokens, %ld bytes\n", ki.level, ki.why,
+		       ki.count, ki.bytes);
 }
 
 static void relative(long long secs, char *out, size_t len)
@@ -150,6 +178,7 @@ enum ac_err cmd_status(struct config *cfg, int argc, char **argv)
 				cert_line(r.p, now);
 		}
 	}
+	fast_cache_state(as_json ? root : NULL);
 	if (as_json) {
 		char *text = cJSON_Print(root);
 

@@ -32,6 +32,7 @@
 #include "lib/util.h"
 
 #define MAX_CONFIG	(1024 * 1024)
+#define MAX_PROFILES	1000
 #define MAX_VALUE	4096
 #define MAX_LIST	64
 
@@ -210,7 +211,7 @@ static const struct profile_key *key_find(const char *name)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(profile_keys); i++)
-		if (!strcmp(profile_keys[i].name, name))
+		if (profile_keys[i].name[0] == name[0] && !strcmp(profile_keys[i].name, name))
 			return &profile_keys[i];
 	return NULL;
 }
@@ -501,13 +502,40 @@ static enum ac_err parse_profile(struct profile *p, const cJSON *obj)
 	return profile_validate(p);
 }
 
+/* The config holds no secret: parsed without wiping every node (hit path). */
+static enum ac_err config_parse_json(struct config *cfg, const char *text, size_t len);
+
 enum ac_err config_parse(struct config *cfg, const char *text, size_t len)
 {
+	enum ac_err err;
+
+	secmem_cjson_plain(1);
+	err = config_parse_json(cfg, text, len);
+	secmem_cjson_plain(0);
+	return err;
+}
+
+static unsigned name_hash(const char *s)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static enum ac_err config_parse_json(struct config *cfg, const char *text, size_t len)
+{
+	unsigned hashes[MAX_PROFILES];
 	const char *why;
 	cJSON *root = json_parse_strict(text, len, 0, &why);
 	const cJSON *it, *profiles = NULL;
 	enum ac_err err = AC_OK;
 	const char *path = cfg->path ? cfg->path : "config";
+	size_t h;
+
+	for (h = 0; h < cfg->nprofiles && h < MAX_PROFILES; h++)
+		hashes[h] = name_hash(cfg->profiles[h].name);
 
 	if (!root && why)
 		return ac_fail(AC_USAGE, "%s %s — fix it", path, why);
@@ -545,6 +573,7 @@ enum ac_err config_parse(struct config *cfg, const char *text, size_t len)
 	}
 	cJSON_ArrayForEach(it, profiles) {
 		struct profile p;
+		size_t i;
 
 		profile_init(&p);
 		if (!profile_name_valid(it->string)) {
@@ -552,13 +581,18 @@ enum ac_err config_parse(struct config *cfg, const char *text, size_t len)
 				      path, it->string);
 			goto out;
 		}
-		if (config_find(cfg, it->string)) {
-			err = ac_fail(AC_USAGE, "%s: profile %s appears twice", path, it->string);
-			goto out;
-		}
-		if (cfg->nprofiles >= 1000) {
+		if (cfg->nprofiles >= MAX_PROFILES) {
 			err = ac_fail(AC_USAGE, "%s: too many profiles", path);
 			goto out;
+		}
+		/* duplicates: names compared only where their hashes agree */
+		hashes[cfg->nprofiles] = name_hash(it->string);
+		for (i = 0; i < cfg->nprofiles; i++) {
+			if (hashes[i] == hashes[cfg->nprofiles] &&
+			    !strcmp(cfg->profiles[i].name, it->string)) {
+				err = ac_fail(AC_USAGE, "%s: profile %s appears twice", path, it->string);
+				goto out;
+			}
 		}
 		p.name = xstrdup(it->string);
 		if ((err = parse_profile(&p, it))) {
@@ -625,8 +659,16 @@ void config_put(struct config *cfg, struct profile *p)
 		profile_release(old);
 		*old = *p;
 	} else {
-		cfg->profiles = xrealloc(cfg->profiles,
-					 (cfg->nprofiles + 1) * sizeof(*cfg->profiles));
+		size_t n = cfg->nprofiles;
+
+		/*
+		 * Geometric growth: one array copy per doubling, not per
+		 * profile (every realloc copies and wipes the old array, and
+		 * the hit path parses the whole config).
+		 */
+		if (n < 8 ? n == 0 : !(n & (n - 1)))
+			cfg->profiles = xrealloc(cfg->profiles,
+						 (n < 8 ? 8 : 2 * n) * sizeof(*cfg->profiles));
 		cfg->profiles[cfg->nprofiles++] = *p;
 	}
 	profile_init(p);

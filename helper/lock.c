@@ -115,8 +115,8 @@ static int choose_dir(struct sbuf *dir, const char **why)
 	return 0;
 }
 
-/* Descriptor of the lock directory, or -1 after the one warning. */
-static int open_lock_dir(void)
+/* Descriptor of the lock directory, or -1 (after the one warning, unless quiet). */
+static int open_lock_dir(int quiet)
 {
 	struct sbuf dir = SBUF_INIT;
 	const char *why = NULL;
@@ -144,7 +144,8 @@ static int open_lock_dir(void)
 unusable:
 	if (fd >= 0)
 		close(fd);
-	unlocked(dir.buf, why);
+	if (!quiet)
+		unlocked(dir.buf, why);
 	sbuf_release(&dir);
 	return -1;
 }
@@ -165,7 +166,7 @@ enum ac_err lock_acquire(const char *hexkey, long timeout_seconds, int *fdp)
 	int dirfd, fd;
 
 	*fdp = -1;
-	if ((dirfd = open_lock_dir()) < 0)
+	if ((dirfd = open_lock_dir(0)) < 0)
 		return AC_OK;
 	snprintf(name, sizeof(name), "%.64s.lock", hexkey);
 	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
@@ -197,4 +198,27 @@ void lock_release(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+/*
+ * Pruning: the lock file of a key no longer cached goes, unless someone
+ * holds it right now.  A caller that opened it before the unlink and
+ * locks it afterwards may race one that creates a new file: that costs
+ * at most one extra token request (the lock only saves requests).
+ */
+void lock_prune(const char *hexkey)
+{
+	char name[80];
+	int dirfd, fd;
+
+	if ((dirfd = open_lock_dir(1)) < 0)
+		return;
+	snprintf(name, sizeof(name), "%.64s.lock", hexkey);
+	fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			unlinkat(dirfd, name, 0);
+		close(fd);
+	}
+	close(dirfd);
 }

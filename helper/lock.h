@@ -19,5 +19,7 @@
  */
 enum ac_err lock_acquire(const char *hexkey, long timeout_seconds, int *fd);
 void lock_release(int fd);
+/* Remove the lock file of a key no longer cached, unless it is held. */
+void lock_prune(const char *hexkey);
 
 #endif

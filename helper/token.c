@@ -32,6 +32,7 @@
 #include "lib/sha256.h"
 #include "token.h"
 #include "lib/util.h"
+#include "tokprune.h"
 
 #define MAX_TOKEN_JSON (64 * 1024)
 
@@ -281,6 +282,9 @@ static void store(const struct token_request *req, const char *key,
 		log_warn("%s: could not store the token in the keyring: %s",
 			 req->profile->name, ac_message());
 		ac_clear();
+	} else if (durable) {
+		/* the durable level stays bounded: expired items go */
+		token_prune_durable(req->profile->name, now_seconds());
 	}
 	sbuf_release(&json);
 }
@@ -457,14 +461,14 @@ enum ac_err token_get(const struct token_request *req, struct token *out)
 		return err;
 	token_cache_key(req, key);
 	if (try_kernel(req, key, &old, out, now)) {
-		log_served(req, "the kernel keyring cache");
+		log_served(req, kcache_source());
 		goto done;
 	}
 	if ((err = lock_acquire(key, profile_timeout(p), &lockfd)))
 		goto fail;
 	now = now_seconds();
 	if (try_kernel(req, key, &old, out, now)) {
-		log_served(req, "the kernel keyring cache");
+		log_served(req, kcache_source());
 		goto done;
 	}
 	err = try_keyring(req, key, &old, out, now);
@@ -536,7 +540,7 @@ const char *token_cached(const struct token_request *req, long long *expires_at)
 	*expires_at = 0;
 	token_cache_key(req, key);
 	if (!kcache_get(req->profile->name, key, &value, &len)) {
-		level = "kernel";
+		level = "fast";
 	} else if (kr_token_get(req->profile->name, key, &value, &len) == AC_OK) {
 		level = "keyring";
 	} else {

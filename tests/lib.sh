@@ -20,10 +20,18 @@ export AGENTCRED_TEST_SLEEP=0
 TNAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/agentcred-$TNAME.XXXXXX")
 UNIQ="$$-$RANDOM"
+# The runtime directory is a tmpfs, as /run/user/UID is on a desktop (the
+# fast cache level keeps tokens only there); $T/run where none is writable.
+RUNDIR=$T/run
+if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+   [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+	RUNDIR=$(mktemp -d "/dev/shm/agentcred-$TNAME.XXXXXX") || RUNDIR=$T/run
+fi
 export HOME=$T/home XDG_CONFIG_HOME=$T/config XDG_DATA_HOME=$T/data \
-       XDG_RUNTIME_DIR=$T/run XDG_CACHE_HOME=$T/cache
+       XDG_RUNTIME_DIR=$RUNDIR XDG_CACHE_HOME=$T/cache
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
+mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
 # this machine points these at a proxy CA bundle; tests trust only their own CA
 unset CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR GIT_SSL_CAINFO
 unset DISPLAY WAYLAND_DISPLAY AGENTCRED_CONFIG AGENTCRED_KEYRING \
@@ -52,6 +60,7 @@ _cleanup() {
 			while read -r k; do keyctl unlink "$k" @u >/dev/null 2>&1; done
 	fi
 	rm -rf "$T"
+	case $RUNDIR in /dev/shm/agentcred-*) rm -rf "$RUNDIR" ;; esac
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
@@ -155,7 +164,7 @@ _bus_start() {
 	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 	<busconfig>
 	  <type>session</type>
-	  <listen>unix:dir=$T/run</listen>
+	  <listen>unix:dir=$XDG_RUNTIME_DIR</listen>
 	  <auth>EXTERNAL</auth>
 	  <policy context="default">
 	    <allow send_destination="*" eavesdrop="true"/>

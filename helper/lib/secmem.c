@@ -101,6 +101,18 @@ static void *cjson_malloc(size_t n)
 	return xmalloc(n);
 }
 
+/*
+ * JSON that holds no secret (the config file, read on every cache hit):
+ * plain malloc/free while it is parsed and freed, so a config of 100
+ * profiles costs no wiping of every node.  Restores the wiping hooks.
+ */
+void secmem_cjson_plain(int plain)
+{
+	cJSON_Hooks wiping = { cjson_malloc, sec_free }, fast = { malloc, free };
+
+	cJSON_InitHooks(plain ? &fast : &wiping);
+}
+
 void secmem_init(void)
 {
 	struct rlimit no_core = { 0, 0 };

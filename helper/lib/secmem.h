@@ -13,6 +13,8 @@
 
 /* umask(077), core dumps off, cJSON hooks.  Call first thing in main(). */
 void secmem_init(void);
+/* 1: cJSON allocates without wiping (non-secret JSON only); 0: wiping again. */
+void secmem_cjson_plain(int plain);
 
 void secmem_wipe(void *p, size_t n);
 void sec_free(void *p);

@@ -18,6 +18,7 @@ host) the client authenticates with its certificate alone: client_id in the
 form, no client_secret and no Basic (refused as invalid_client), the
 certificate's CN must be mtls_cn (default cc-client) and the client_id
 client_id; such tokens are counted in emu.state["mtls_tokens"].
+token_pad (bytes of padding in a jwt, for big tokens).
 Issued tokens are listed in emu.state["tokens"]; POST /emu/revoke marks
 them all revoked.  GET|POST /echo/... requires a live Bearer token and
 answers the request headers as JSON (for curl/kubectl-style callers).
@@ -107,8 +108,11 @@ def _issue(req, emu, cid):
         lo, hi = random.choice(ranges) if isinstance(ranges[0], list) else ranges
         life = random.randint(int(lo), int(hi))
     if cfg.get("token_kind", "jwt") == "jwt":
-        tok = emu.jwt({"iss": "emu", "sub": cid, "aud": "api", "iat": now,
-                       "exp": now + life, "client_id": cid})
+        claims = {"iss": "emu", "sub": cid, "aud": "api", "iat": now,
+                  "exp": now + life, "client_id": cid}
+        if "token_pad" in cfg:
+            claims["pad"] = "p" * int(cfg["token_pad"])
+        tok = emu.jwt(claims)
     else:
         tok = "opaque-" + emu.jwt({}).split(".")[2]
     with emu.lock:

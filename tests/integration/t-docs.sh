@@ -102,7 +102,8 @@ run "$AC" --config "$T/doc.json" status --json
 t_eq "status --json: exit 0" 0 "$RC"
 DOC_FIELDS=$(man_entry status | sed -n "s/^ *'\([a-z_]*\)'  .*/\1/p" | sort -u)
 t_match "man page documents status fields" "$DOC_FIELDS" '^secret$'
-JSON_FIELDS=$(json_get "$OUT" '"\n".join(sorted(set(j["profiles"][0]) | {"expires"}))')
+# (per-profile fields, and top-level ones beside config and profiles)
+JSON_FIELDS=$(json_get "$OUT" '"\n".join(sorted(set(j["profiles"][0]) | {"expires"} | (set(j) - {"config", "profiles"})))')
 t_eq "status --json fields = man page (expires: foundationallm only)" "$DOC_FIELDS" "$JSON_FIELDS"
 t_eq "status --json secret env" "env" "$(json_get "$OUT" 'j["profiles"][0]["secret"]')"
 

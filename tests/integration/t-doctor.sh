@@ -56,7 +56,13 @@ t_eq "all well (no profiles): exit 0" 0 "$RC"
 t_eq "all well: no FAIL line" "" "$(printf '%s\n' "$OUT" | grep '^FAIL')"
 case $AC_PROVIDER in gnome) PNAME=gnome-keyring ;; keepassxc) PNAME=KeePassXC ;; kwallet) PNAME=KWallet ;; esac
 t_match "all well: keyring reachable" "$(line keyring)" "^ok +keyring +secret-service \\($PNAME\\) reachable, default collection unlocked"
-t_match "all well: kernel cache" "$(line kernel-cache)" '^ok +kernel-cache '
+t_match "all well: fast cache in the runtime directory" "$(line fast-cache)" \
+	'^ok +fast-cache +runtime-directory files on tmpfs \(a private tmpfs runtime directory\): [0-9]+ tokens'
+# no tmpfs runtime directory: the kernel keyring, its budget named
+mkdir -m 700 "$T/diskrun"
+doctor_run XDG_RUNTIME_DIR="$T/diskrun" "$AC" doctor
+t_match "disk runtime directory: the kernel keyring within a quarter of the quota" "$(line fast-cache)" \
+	'^ok +fast-cache +kernel user keyring \(the runtime directory is not a tmpfs.*\): [0-9]+ of [0-9]+ keys, [0-9]+ of [0-9]+ bytes \(a quarter'
 t_match "all well: clock" "$(line clock)" '^ok +clock '
 
 emu_start oa oauth_cc
@@ -108,7 +114,7 @@ cp "$T/good.json" "$CONF"
 
 # kernel cache off: a warning, not a failure
 doctor_run AGENTCRED_KERNEL_CACHE=0 "$AC" doctor
-t_match "kernel cache off: warn line" "$(line kernel-cache)" '^warn +kernel-cache +disabled'
+t_match "kernel cache off: warn line" "$(line fast-cache)" '^warn +fast-cache +disabled'
 t_eq "kernel cache off: exit 0" 0 "$RC"
 
 # --online: the token URL answers over TLS; the clock agrees with Date
@@ -163,9 +169,9 @@ json.dump(c, open(path, "w"))
 EOF
 t_ok "status" "$AC" status
 t_match "status header" "$(printf '%s\n' "$OUT" | head -1)" '^PROFILE +TYPE +SECRET +CACHE +TOKEN EXPIRES'
-t_match "status row: secret yes, kernel cache, local time, relative" \
+t_match "status row: secret yes, fast cache, local time, relative" \
 	"$(printf '%s\n' "$OUT" | awk -v p="$P" '$1 == p')" \
-	"^$P +client-credentials +yes +kernel +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} .*\\(in [0-9]+ (min|h)"
+	"^$P +client-credentials +yes +fast +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} .*\\(in [0-9]+ (min|h)"
 t_match "status row: no secret, no token" "$(printf '%s\n' "$OUT" | awk -v p="nosec-$P" '$1 == p')" \
 	"^nosec-$P +client-credentials +no +none +-"
 t_not_contains "status shows no secret" "$OUT" "cc-secret"
@@ -178,7 +184,10 @@ row() { json_get "$J" "[p for p in j['profiles'] if p['name'] == '$1'][0]['$2']"
 t_eq "json: type" client-credentials "$(row "$P" type)"
 t_eq "json: secret yes" yes "$(row "$P" secret)"
 t_eq "json: secret no" no "$(row "nosec-$P" secret)"
-t_eq "json: cache kernel" kernel "$(row "$P" cache)"
+t_eq "json: cache fast" fast "$(row "$P" cache)"
+t_eq "json: fast_cache level" runtime-dir "$(json_get "$J" "j['fast_cache']['level']")"
+t_match "json: fast_cache tokens" "$(json_get "$J" "j['fast_cache']['tokens']")" '^[1-9][0-9]*$'
+t_match "status: the fast cache line" "$("$AC" status | tail -1)" '^fast cache: runtime-dir \(a private tmpfs runtime directory\): [0-9]+ tokens, [0-9]+ bytes$'
 t_match "json: token_expires_at RFC 3339" "$(row "$P" token_expires_at)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'
 t_match "json: token_expires_in ~ an hour" "$(row "$P" token_expires_in)" '^3[0-9]{3}$'
 t_eq "json: no token: null expiry" null "$(json_get "$J" "[p for p in j['profiles'] if p['name'] == 'nosec-$P'][0]['token_expires_at']")"
@@ -190,7 +199,7 @@ t_eq "json: keyring level when the kernel cache is off" keyring "$(row "$P" cach
 
 # status documents its fields: every JSON field is in the man page
 MANTXT=$(LC_ALL=C MANWIDTH=1000 man --nh --nj -l "$TOP/contrib/agentcred.1" 2>/dev/null | col -bx)
-for f in $(json_get "$J" '" ".join(sorted(j["profiles"][0]))') config profiles; do
+for f in $(json_get "$J" '" ".join(sorted(j["profiles"][0]))') config profiles fast_cache; do
 	t_contains "man page documents status field $f" "$MANTXT" "'$f'"
 done
 
