@@ -1,4 +1,5 @@
 #!/bin/bash
+# runs-as: second-user
 # The fast cache level at scale, as a normal user with the kernel's default
 # key quota (issue 13; README.md "How it works"):
 #   - 100 profiles × 5 scopes = 500 tokens of 4 KB: every one cached and

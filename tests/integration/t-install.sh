@@ -15,7 +15,7 @@ U=$STAGE/usr
 # an up-to-date one in the tree is used as it is, otherwise it is made in
 # a private directory (the suite runs as a user who cannot write the tree)
 RB=()
-make -C "$TOP" -q all >/dev/null 2>&1 || RB=(B="$T/rel")
+make -C "$TOP" -q all >/dev/null 2>&1 || RB=(BUILD="$T/rel")
 run make -C "$TOP" -s "${RB[@]}" all
 t_eq "make all (release build)" 0 "$RC"
 [ "$RC" -eq 0 ] || { echo "$ERR" | tail -20; t_done; }

@@ -15,7 +15,7 @@ if make -C "$TOP" -q all >/dev/null 2>&1; then
 	VGB=$TOP/build
 else
 	VGB=$T/vg
-	run make -C "$TOP" -s B="$VGB" -j2 all
+	run make -C "$TOP" -s BUILD="$VGB" -j2 all
 	[ "$RC" = 0 ] || t_fatal "release build failed: $ERR"
 fi
 AC=$VGB/agentcred
