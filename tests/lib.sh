@@ -16,7 +16,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_erro
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # test build: HTTP retries do not sleep (t-entra keeps the real waits)
-export AGENTCRED_TEST_SLEEP=0
+export AGENTCRED_TEST_SLEEP=${AGENTCRED_TEST_SLEEP:-0}
 TNAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/agentcred-$TNAME.XXXXXX")
 UNIQ="$$-$RANDOM"
