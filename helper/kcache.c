@@ -454,6 +454,38 @@ static int quota(long *keys, long *bytes)
 }
 
 /*
+ * The uid's whole use of its quota, from /proc/key-users:
+ * "  UID:  USAGE NKEYS/NIKEYS QNKEYS/MAXKEYS QNBYTES/MAXBYTES".
+ */
+static int quota_used(long *keys, long *bytes)
+{
+	char buf[4096], want[32];
+	ssize_t n;
+	int fd = open("/proc/key-users", O_RDONLY | O_CLOEXEC);
+	const char *line;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "%lu:", (unsigned long)geteuid());
+	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *p = line;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, want, strlen(want)))
+			continue;
+		return sscanf(p + strlen(want), " %*d %*d/%*d %ld/%*d %ld/%*d",
+			      keys, bytes) == 2 ? 0 : -1;
+	}
+	return -1;
+}
+
+/*
  * Walk our keys in the user keyring: count them and their bytes (as the
  * kernel charges them: description + 1 + payload); with prefix, drop
  * those whose description starts with it.
@@ -503,15 +535,20 @@ static int kern_walk(const char *prefix, long *count, long *bytes)
 
 static void kern_put(const char *desc, const char *value, size_t len, long long ttl)
 {
-	long qk, qb, ck, cb, id;
+	long qk, qb, ck, cb, id, uk, ub, need;
 
 	if (quota(&qk, &qb) || kern_walk(NULL, &ck, &cb)) {
 		kern_why = "the kernel keyring is refused (seccomp?)";
 		log_verbose("fast cache: kernel keyring unavailable (%s)", strerror(errno));
 		return;
 	}
-	/* a good neighbour: a quarter of the quota at most */
-	if (ck + 1 > qk / 4 || cb + (long)(strlen(desc) + 1 + len) > qb / 4) {
+	/*
+	 * A good neighbour: a quarter of the quota at most, and never the
+	 * last quarter of it, whoever took the rest.
+	 */
+	need = (long)(strlen(desc) + 1 + len);
+	if (ck + 1 > qk / 4 || cb + need > qb / 4 ||
+	    (!quota_used(&uk, &ub) && (uk + 1 > qk - qk / 4 || ub + need > qb - qb / 4))) {
 		kern_why = "a quarter of the user's key quota is used";
 		log_verbose("fast cache: kernel keyring budget full (%ld keys, %ld bytes of %ld, %ld)",
 			    ck, cb, qk / 4, qb / 4);

@@ -80,10 +80,26 @@ static int fits(size_t size)
 	struct kcache_info ki;
 	long need = (long)strlen("agentcred:") + (long)strlen(prof) + 1 + 64 + 1 + (long)size;
 
+	char line[256], want[32];
+	long uk = 0, ub = 0;
+	FILE *f;
+
 	kcache_describe(&ki);
 	if (strcmp(ki.level, "kernel"))
 		return 0;
-	return ki.count + 1 <= ki.max_count && ki.bytes + need <= ki.max_bytes;
+	/* and never the last quarter of the uid's whole quota */
+	snprintf(want, sizeof(want), "%lu:", (unsigned long)geteuid());
+	f = fopen("/proc/key-users", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " ");
+
+		if (!strncmp(p, want, strlen(want)))
+			sscanf(p + strlen(want), " %*d %*d/%*d %ld/%*d %ld/%*d", &uk, &ub);
+	}
+	if (f)
+		fclose(f);
+	return ki.count + 1 <= ki.max_count && ki.bytes + need <= ki.max_bytes &&
+	       uk + 1 <= 3 * ki.max_count && ub + need <= 3 * ki.max_bytes;
 }
 
 /* mode of NAME under DIR, -1 when missing */
