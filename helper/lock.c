@@ -85,7 +85,7 @@ static int choose_dir(struct sbuf *dir, const char **why)
 	const char *cache = getenv("XDG_CACHE_HOME");
 	const char *home;
 
-	if (rt && rt[0] == '/' && is_our_dir(rt)) {
+	if (rt && rt[0] == '/' && is_our_dir(rt) && !access(rt, W_OK)) {
 		sbuf_addf(dir, "%s/agentcred", rt);
 		make_below(rt, dir->buf);
 		return 0;
