@@ -117,6 +117,16 @@ t_not_contains() {
 	esac
 }
 
+# t_no_module NAME LD_DEBUG-OUTPUT: none of agentcred's modules was mapped
+# (matched by file name: the tree's own path may hold "agentcred-")
+t_no_module() {
+	if printf '%s' "$2" | grep -Eq -- '/agentcred-[a-z]+\.so'; then
+		t_failmsg "$1" "a module was loaded: $(printf '%s' "$2" | grep -Eo -- '/agentcred-[a-z]+\.so' | sort -u | tr '\n' ' ')"
+	else
+		t_pass "$1"
+	fi
+}
+
 t_match() {
 	if printf '%s' "$2" | grep -Eq -- "$3"; then t_pass "$1"
 	else t_failmsg "$1" "no match for /$3/" "in: $(printf '%s' "$2" | head -5)"; fi
