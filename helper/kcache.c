@@ -261,21 +261,6 @@ static size_t file_prune(int dfd, long long now, size_t *bytes)
 	return count;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int file_put(int dfd, const char *name, const char *value, size_t len,
 		    long long expires_at)
 {
@@ -294,7 +279,7 @@ static int file_put(int dfd, const char *name, const char *value, size_t len,
 		return -1;
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)expires_at;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	ok = write_all(fd, value, len) == 0 && !futimens(fd, ts);
+	ok = write_full(fd, value, len) == 0 && !futimens(fd, ts);
 	close(fd);
 	if (!ok || renameat(dfd, tmp, dfd, name)) {
 		unlinkat(dfd, tmp, 0);

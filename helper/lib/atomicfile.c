@@ -14,21 +14,7 @@
 
 #include "atomicfile.h"
 #include "sbuf.h"
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+#include "util.h"
 
 /* ".<base>." — what every temporary file of <base> starts with */
 static void temp_prefix(struct sbuf *sb, const char *base)
@@ -82,7 +68,7 @@ enum ac_err atomic_replace(int dirfd, const char *dir, const char *base,
 			      dir, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) || write_all(fd, "\n", 1) || fsync(fd)) {
+	if (write_full(fd, data, len) || write_full(fd, "\n", 1) || fsync(fd)) {
 		err = ac_fail(code, "cannot write %s/%s: %s", dir, base, strerror(errno));
 		close(fd);
 		goto fail;

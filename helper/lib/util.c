@@ -577,3 +577,18 @@ int utf8_valid(const char *s, size_t len)
 	}
 	return 1;
 }
+
+int write_full(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

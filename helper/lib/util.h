@@ -95,4 +95,7 @@ int has_newline(const char *s);
 /* Current time; AGENTCRED_TEST_NOW overrides it in the test build only. */
 long long now_seconds(void);
 
+/* write(2) all of p, retrying short writes and EINTR; -1 on failure. */
+int write_full(int fd, const char *p, size_t len);
+
 #endif
