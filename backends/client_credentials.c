@@ -59,12 +59,7 @@ static enum ac_err fetch(const struct token_source *src, struct token *out)
 		form_add(&form, "client_secret", secret);
 	}
 	sec_free(secret);
-	if (scope && *scope)
-		form_add(&form, "scope", scope);
-	if (p->audience && *p->audience)
-		form_add(&form, "audience", p->audience);
-	if (p->resource && *p->resource)
-		form_add(&form, "resource", p->resource);
+	oauth_form_cc_params(&form, p, scope);
 
 	err = oauth_post_form(p, p->token_url, &form, hdrs, nhdrs, out);
 	sbuf_release(&form);

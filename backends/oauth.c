@@ -440,3 +440,14 @@ enum ac_err oauth_post_form_mtls(const struct profile *p, const char *url,
 {
 	return post_form(p, url, form, NULL, 0, cc, out);
 }
+
+void oauth_form_cc_params(struct sbuf *form, const struct profile *p,
+			  const char *scope)
+{
+	if (scope && *scope)
+		form_add(form, "scope", scope);
+	if (p->audience && *p->audience)
+		form_add(form, "audience", p->audience);
+	if (p->resource && *p->resource)
+		form_add(form, "resource", p->resource);
+}

@@ -81,4 +81,8 @@ enum ac_err oauth_post_form_mtls(const struct profile *p, const char *url,
  */
 void oauth_basic_header(const char *id, const char *secret, struct sbuf *out);
 
+/* The optional client-credentials parameters: scope, audience, resource. */
+void oauth_form_cc_params(struct sbuf *form, const struct profile *p,
+			  const char *scope);
+
 #endif

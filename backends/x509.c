@@ -102,12 +102,7 @@ enum ac_err x509_fetch(const struct token_request *req, const char *pem,
 		return err;
 	form_add(&form, "grant_type", "client_credentials");
 	form_add(&form, "client_id", p->client_id);
-	if (scope && *scope)
-		form_add(&form, "scope", scope);
-	if (p->audience && *p->audience)
-		form_add(&form, "audience", p->audience);
-	if (p->resource && *p->resource)
-		form_add(&form, "resource", p->resource);
+	oauth_form_cc_params(&form, p, scope);
 	cc.cert = cert.buf;
 	cc.cert_len = cert.len;
 	cc.key = key.buf;
