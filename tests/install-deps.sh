@@ -12,7 +12,8 @@
 # deb:   build + the Debian packaging tools (make deb)
 #
 # kubectl and the docker CLI: whichever is first on PATH is used; when
-# there is none, Debian's (kubernetes-client, docker.io) is installed.
+# there is none, Debian's (kubernetes-client, docker.io) is installed; so
+# is Debian's npm when there is no npm.
 set -eu
 
 BUILD="gcc make pkg-config libc6-dev libsecret-1-dev libcurl4-openssl-dev
@@ -46,7 +47,10 @@ for g in "$@"; do
 	esac
 	case $g in
 	check)
-		command -v docker >/dev/null 2>&1 || want="$want docker.io" ;;
+		command -v docker >/dev/null 2>&1 || want="$want docker.io"
+		# t-agents installs the agent CLIs with npm (NodeSource's nodejs
+		# bundles npm and conflicts with Debian's npm package)
+		command -v npm >/dev/null 2>&1 || want="$want npm" ;;
 	esac
 done
 

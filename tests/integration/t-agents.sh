@@ -27,7 +27,7 @@
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 # the CLI versions under test; gemini-cli 0.61 needs node >= 20 (Debian 12's
-# own nodejs is 18: NodeSource's nodejs 20 package, which bundles npm, works)
+# own nodejs is 18: then node 20 is installed from the npm registry below)
 AGENT_PKGS="@anthropic-ai/claude-code@2.1.197 @openai/codex@0.171.0 @github/copilot@1.0.102 @google/gemini-cli@0.61.0"
 
 # ---------------------------------------------------------------- npm step
@@ -70,12 +70,30 @@ if [ -z "${AC_AGENTS_NETNS:-}" ]; then
 			echo "not ok - prerequisite: $c is not installed — run tests/install-deps.sh"
 			echo "t-agents: 0 passed, 1 failed"; exit 1; }
 	done
+	AGENTS=$(agents_cache) || {
+		echo "not ok - prerequisite: a directory for the agent CLIs"
+		echo "t-agents: 0 passed, 1 failed"; exit 1; }
+	# gemini-cli needs node >= 20; Debian 12's own nodejs is 18.  Then node
+	# 20 comes from the npm registry too (the "node" package, which installs
+	# the binary of its node-linux-* package), beside the CLIs.
 	v=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 	if [ "${v:-0}" -lt 20 ]; then
-		echo "not ok - prerequisite: node >= 20 (gemini-cli needs it), found $(node --version 2>&1)"
-		echo "t-agents: 0 passed, 1 failed"; exit 1
+		if [ ! -x "$AGENTS/node@20/node_modules/.bin/node" ]; then
+			echo "# node $(node --version 2>&1) is older than 20: npm install node@20" >&2
+			rm -rf "$AGENTS/node@20.tmp"
+			npm install --prefix "$AGENTS/node@20.tmp" --cache "$AGENTS/npm-cache" --no-audit \
+				--update-notifier=false --no-fund --loglevel=error node@20 >&2 &&
+				mv "$AGENTS/node@20.tmp" "$AGENTS/node@20"
+		fi
+		PATH=$AGENTS/node@20/node_modules/.bin:$PATH
+		export PATH
+		v=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+		if [ "${v:-0}" -lt 20 ]; then
+			echo "not ok - prerequisite: node >= 20 (gemini-cli needs it), found $(node --version 2>&1)"
+			echo "t-agents: 0 passed, 1 failed"; exit 1
+		fi
 	fi
-	AGENTS=$(agents_cache) && agents_install || {
+	agents_install || {
 		echo "not ok - prerequisite: npm install of the agent CLIs"
 		echo "t-agents: 0 passed, 1 failed"; exit 1; }
 	export AGENTS AC_AGENTS_NETNS=1 TOP
