@@ -161,6 +161,7 @@ if zsh -f -c 'zmodload zsh/zpty' 2>/dev/null; then
 	t_eq "zsh: profile show" "$(printf '%s\n%s' "$P1" "$P2")" "$(zcomp 'agentcred profile show ')"
 	t_eq "zsh: --config FILE: its profiles" "$P3" "$(zcomp "agentcred --config $T/other.json token ")"
 	t_eq "zsh: profile subcommands" "$(words <<<'add import-sap-key list show remove')" "$(zcomp 'agentcred profile ')"
+	t_eq "zsh: import-sap-key options" "$(words <<<'--resource-group --key-file --ca-file')" "$(zcomp 'agentcred profile import-sap-key x key.json --')"
 	t_eq "zsh: profile add options = help profile" \
 		"$(help_opts profile | grep -vx -e --resource-group -e --key-file)" "$(zcomp 'agentcred profile add x --')"
 	for c in token kube curl-config headers forget; do
