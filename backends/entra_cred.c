@@ -65,13 +65,6 @@ const char *entra_cred_name(enum entra_cred_kind k)
 	}
 }
 
-int entra_cred_in_keyring(const struct profile *p)
-{
-	enum entra_cred_kind k = entra_cred_kind(p);
-
-	return k == ENTRA_CRED_CERT || (k == ENTRA_CRED_SECRET && !p->secret_env);
-}
-
 static int hex_ok(const char *s, size_t n)
 {
 	return s && strlen(s) == n && strspn(s, "0123456789abcdefABCDEF") == n;

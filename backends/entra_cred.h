@@ -42,9 +42,6 @@ enum entra_cred_kind entra_cred_kind(const struct profile *p);
 /* "client secret", "federated credential file", "certificate", ... */
 const char *entra_cred_name(enum entra_cred_kind k);
 
-/* 1 when p's credential is kept in the keyring (a secret or a key). */
-int entra_cred_in_keyring(const struct profile *p);
-
 /* config.json check: at most one credential; certificate keys complete. */
 enum ac_err entra_cred_validate(const struct profile *p);
 

@@ -45,6 +45,18 @@ static int option_key(const char *opt, char *key, size_t len)
 	return 0;
 }
 
+/* Whether p's backend keeps its credential in the keyring. */
+static int credential_in_keyring(const struct profile *p)
+{
+	const struct backend *be = backend_for(p->type);
+	struct credential c;
+
+	if (!be)
+		return 0;
+	be->credential(p, &c);
+	return c.from == CRED_KEYRING;
+}
+
 /* Store secret (if any), drop old tokens, save config: in that order. */
 enum ac_err profile_commit(struct config *cfg, struct profile *p,
 				  const char *secret)
@@ -55,10 +67,8 @@ enum ac_err profile_commit(struct config *cfg, struct profile *p,
 
 	if (secret && (err = kr_client_secret_put(p->name, secret)))
 		goto out;
-	/* an Entra secret or certificate key the new credential replaces */
-	if (!secret && old && old->type == PT_ENTRA_AGENT &&
-	    p->type == PT_ENTRA_AGENT && entra_cred_in_keyring(old) &&
-	    !entra_cred_in_keyring(p)) {
+	/* a stored secret (or key) that the new credential no longer uses */
+	if (!secret && old && credential_in_keyring(old) && !credential_in_keyring(p)) {
 		if ((err = kr_profile_drop_all(p->name)) && err != AC_NOTFOUND)
 			goto out;
 		ac_clear();

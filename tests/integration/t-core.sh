@@ -190,6 +190,19 @@ t_eq "no Secret Service: exit 3" 3 "$RC"
 t_match "no Secret Service: says what to do" "$ERR" "keyring|Secret Service"
 DBUS_SESSION_BUS_ADDRESS=$ADDR
 
+# ---- a profile that moves its secret to secret_env leaves none in the keyring
+P4="e-$UNIQ"
+printf '%s' "$SECRET" | "$AC" profile add "$P4" --type client-credentials \
+	--token-url "$TOKEN_URL" --client-id cc-client --ca-file "$CA" --secret-stdin
+run secret-tool lookup kind client-secret profile "$P4"
+t_eq "stored secret in the keyring" "$SECRET" "$OUT"
+t_ok "re-added with --secret-env" "$AC" profile add "$P4" --type client-credentials \
+	--token-url "$TOKEN_URL" --client-id cc-client --ca-file "$CA" --secret-env AC_T_CORE_SECRET
+run secret-tool lookup kind client-secret profile "$P4"
+t_eq "the unused stored secret left the keyring" "" "$OUT"
+AC_T_CORE_SECRET=$SECRET t_ok "token from secret_env" "$AC" token "$P4"
+"$AC" profile remove "$P4" >/dev/null 2>&1
+
 # ---- the file store, opted into
 P3="f-$UNIQ"
 printf '%s' "$SECRET" | AGENTCRED_KEYRING=file "$AC" profile add "$P3" --type client-credentials \
